@@ -1,0 +1,18 @@
+package dev.erasekit.cli;
+
+import picocli.CommandLine;
+
+/** Entry point of the {@code erasekit} command. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        return ErasekitCommand.commandLine().execute(args);
+    }
+}

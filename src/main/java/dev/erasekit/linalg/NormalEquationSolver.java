@@ -1,0 +1,140 @@
+package dev.erasekit.linalg;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Solves {@link NormalEquations} in closed form (DESIGN §3.1):
+ * <pre>
+ *   W'_l = (λ W_l + s_e Σ vᵢ* cᵢᵀ + s_p Σ W_l cⱼcⱼᵀ) · (λI + s_e Σ cᵢcᵢᵀ + s_p Σ cⱼcⱼᵀ)⁻¹
+ * </pre>
+ * Shared-factor path (targets vᵢ* = W_l gᵢ, one λ): the right factor B does not depend on the layer
+ * and the left one is W_l·A₀ with A₀ = λI + s_e GᵀC + s_p PᵀP, so W'_l = W_l·M, M = A₀B⁻¹: one
+ * Gram, one Cholesky, one GEMM over all stacked layers. General path: one system per layer, built
+ * and factored for each layer as the reference implementations do. All systems are float64.
+ */
+public final class NormalEquationSolver {
+    private final LinalgBackend backend;
+
+    public NormalEquationSolver(LinalgBackend backend) {
+        this.backend = backend;
+    }
+
+    public LinalgBackend backend() {
+        return backend;
+    }
+
+    /** The shared path whenever it is valid, the general path otherwise. */
+    public SolveResult solve(NormalEquations p) {
+        return p.sharedFactorValid() ? solveShared(p) : solveGeneral(p);
+    }
+
+    /** The d×d shared factor M alone (the edit as an embedding transform, DESIGN §3.4). */
+    public double[] sharedFactor(NormalEquations p, StageTimes times) {
+        if (!p.sharedFactorValid()) {
+            throw new IllegalArgumentException("the shared factor needs guide-row targets and one λ for all layers");
+        }
+        int d = p.width();
+        double lambda = p.lambdas()[0];
+        FloatMatrix c = p.eraseRows();
+        FloatMatrix g = ((Targets.Guide) p.targets()).rows();
+        double[] b = times.time("build", () -> normalMatrix(p, lambda));
+        double[] m = times.time("build", () -> {
+            // A₀ = λI + s_e GᵀC + s_p PᵀP = B + s_e (G − C)ᵀ C
+            double[] a0 = b.clone();
+            double[] diff = new double[c.data().length];
+            for (int i = 0; i < diff.length; i++) diff[i] = (double) g.data()[i] - c.data()[i];
+            backend.gemm(true, false, d, d, c.rows(), p.eraseScale(), diff, Dense.toDouble(c.data()), 1.0, a0);
+            return a0;
+        });
+        times.time("solve", () -> backend.solveRightSpd(b, d, m, d)); // M = A₀·B⁻¹
+        return m;
+    }
+
+    public SolveResult solveShared(NormalEquations p) {
+        StageTimes times = new StageTimes();
+        double[] m = sharedFactor(p, times);
+        List<FloatMatrix> ws = p.layers().stream().map(LayerWeights::w).toList();
+        FloatMatrix stacked = FloatMatrix.stack(ws, p.width());
+        float[] folded = times.time("fold", () -> backend.fold(stacked.data(), stacked.rows(), p.width(), m));
+        List<LayerWeights> out = new ArrayList<>();
+        int at = 0;
+        for (LayerWeights l : p.layers()) {
+            float[] v = new float[l.w().data().length];
+            System.arraycopy(folded, at, v, 0, v.length);
+            at += v.length;
+            out.add(l.withValues(v));
+        }
+        return new SolveResult(out, Optional.of(m), SolveResult.Path.SHARED, times);
+    }
+
+    public SolveResult solveGeneral(NormalEquations p) {
+        StageTimes times = new StageTimes();
+        int d = p.width();
+        FloatMatrix c = p.eraseRows();
+        double[] cd = Dense.toDouble(c.data());
+        List<LayerWeights> out = new ArrayList<>();
+        for (int l = 0; l < p.layers().size(); l++) {
+            LayerWeights layer = p.layers().get(l);
+            double lambda = p.lambdas()[l];
+            int outRows = layer.out();
+            double[] w = Dense.toDouble(layer.w().data());
+            // B_l = λ_l I + s_e CᵀC + s_p PᵀP, formed again for every layer (what "one system per
+            // layer" costs: the reference implementations do the same).
+            double[] preserveGram = times.time("build", () -> gram(p.preserveRows(), d, 1.0));
+            double[] b = times.time("build", () -> {
+                double[] r = gram(c, d, p.eraseScale());
+                for (int i = 0; i < r.length; i++) r[i] += p.preserveScale() * preserveGram[i];
+                for (int i = 0; i < d; i++) r[i * d + i] += lambda;
+                return r;
+            });
+            double[] v = targetsOf(p, l, w, outRows);
+            double[] a = times.time("build", () -> {
+                // A_l = λ W + s_e Vᵀ C + s_p W (PᵀP)
+                double[] r = new double[w.length];
+                for (int i = 0; i < r.length; i++) r[i] = lambda * w[i];
+                backend.gemm(true, false, outRows, d, c.rows(), p.eraseScale(), v, cd, 1.0, r);
+                if (p.preserveRows().rows() > 0) {
+                    backend.gemm(false, false, outRows, d, d, p.preserveScale(), w, preserveGram, 1.0, r);
+                }
+                return r;
+            });
+            times.time("solve", () -> backend.solveRightSpd(b, d, a, outRows)); // W'_l = A_l·B_l⁻¹
+            float[] edited = new float[a.length];
+            for (int i = 0; i < a.length; i++) edited[i] = (float) a[i];
+            out.add(layer.withValues(edited));
+        }
+        return new SolveResult(out, Optional.empty(), SolveResult.Path.GENERAL, times);
+    }
+
+    /** B = λI + s_e CᵀC + s_p PᵀP. */
+    private double[] normalMatrix(NormalEquations p, double lambda) {
+        int d = p.width();
+        double[] b = Dense.identity(d, lambda);
+        backend.gramAccumulate(b, d, p.eraseRows().data(), p.eraseRows().rows(), p.eraseScale());
+        if (p.preserveRows().rows() > 0) {
+            backend.gramAccumulate(b, d, p.preserveRows().data(), p.preserveRows().rows(), p.preserveScale());
+        }
+        return b;
+    }
+
+    private double[] gram(FloatMatrix rows, int d, double alpha) {
+        double[] g = new double[d * d];
+        if (rows.rows() > 0) backend.gramAccumulate(g, d, rows.data(), rows.rows(), alpha);
+        return g;
+    }
+
+    /** V_l (n_e×out): given per layer, or W_l·gᵢ for guide rows. */
+    private double[] targetsOf(NormalEquations p, int layer, double[] w, int outRows) {
+        return switch (p.targets()) {
+            case Targets.PerLayer t -> Dense.toDouble(t.values().get(layer).data());
+            case Targets.Guide g -> {
+                double[] v = new double[g.rows().rows() * outRows];
+                backend.gemm(false, true, g.rows().rows(), outRows, p.width(), 1.0, Dense.toDouble(g.rows().data()),
+                        w, 0.0, v);
+                yield v;
+            }
+        };
+    }
+}
