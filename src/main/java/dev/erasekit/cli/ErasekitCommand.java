@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 /** The top-level {@code erasekit} command. */
 @Command(name = "erasekit", mixinStandardHelpOptions = true, versionProvider = ErasekitCommand.Version.class,
         description = "Erase concepts from Stable Diffusion models in closed form (UCE, RECE, surgical anchor erase).",
-        subcommands = {DemoCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, InspectCommand.class, TokenizeCommand.class, EmbedCommand.class,
+                EraseCommand.class, ApplyCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
 public final class ErasekitCommand implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, description = "Log progress and backend choices to stderr.",
@@ -34,6 +35,7 @@ public final class ErasekitCommand implements Runnable {
     static CommandLine commandLine() {
         Logging.configure(false);
         CommandLine cl = new CommandLine(new ErasekitCommand());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             PrintWriter err = line.getErr();
             if (e instanceof ErasekitException || e instanceof UncheckedIOException || e instanceof IOException) {

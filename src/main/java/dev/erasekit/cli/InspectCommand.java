@@ -1,0 +1,90 @@
+package dev.erasekit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.erasekit.model.CrossAttentionLayer;
+import dev.erasekit.model.StableDiffusionModel;
+import dev.erasekit.model.UnetConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code erasekit inspect MODEL [--json]}: family, K/V layers in reference order, where they live, fingerprint. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a Stable Diffusion ONNX export's family, its cross-attention K/V layers (UCE reference order), "
+                + "their shapes, dtypes and storage, and the base fingerprint edits are tied to.")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model folder (optimum or CompVis onnx layout).")
+    Path model;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        StableDiffusionModel m = StableDiffusionModel.open(model);
+        Map<String, Object> info = describe(m);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
+        } else {
+            UnetConfig c = m.unetConfig();
+            out.printf("model        %s%n", m.dir());
+            out.printf("family       %s%n", info.get("family"));
+            out.printf("layout       %s%n", m.layout());
+            out.printf("UNet         channels %s, layers per block %d, sample size %d, in channels %d%n",
+                    c.blockOutChannels(), c.layersPerBlock(), c.sampleSize(), c.inChannels());
+            out.printf("fingerprint  %s%n", info.get("fingerprint"));
+            out.printf("K/V layers   %d (%d parameters), UCE reference order: to_v of each attn2 (down, up, mid), then to_k%n%n",
+                    m.layers().size(), info.get("parameters"));
+            out.printf("  %3s  %-66s %-10s %-5s %-20s %s%n", "#", "diffusers name", "shape", "dtype", "ONNX initializer", "stored");
+            int i = 0;
+            for (CrossAttentionLayer l : m.layers()) {
+                out.printf("  %3d  %-66s %-10s %-5s %-20s %s%s%n", i++, l.diffusersName(), l.out() + "×" + l.in(),
+                        l.dtype().name().toLowerCase(), l.initializer(), l.location(), l.transposed() ? ", transposed" : "");
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    static Map<String, Object> describe(StableDiffusionModel m) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("model", m.dir().toString());
+        int w = m.textWidth();
+        info.put("family", (w == 768 ? "Stable Diffusion 1.x" : w == 1024 ? "Stable Diffusion 2.x" : "Stable Diffusion 1.x architecture")
+                + " (text width " + w + ")");
+        info.put("text_width", w);
+        info.put("layout", m.layout());
+        info.put("unet_block_out_channels", m.unetConfig().blockOutChannels());
+        info.put("fingerprint", m.fingerprint());
+        long params = m.layers().stream().mapToLong(l -> (long) l.out() * l.in()).sum();
+        info.put("parameters", params);
+        List<Map<String, Object>> layers = new ArrayList<>();
+        for (CrossAttentionLayer l : m.layers()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("diffusers_name", l.diffusersName());
+            e.put("compvis_name", l.compvisName());
+            e.put("shape", List.of(l.out(), l.in()));
+            e.put("dtype", l.dtype().name().toLowerCase());
+            e.put("onnx_initializer", l.initializer());
+            e.put("onnx_node", l.node());
+            e.put("transposed_in_onnx", l.transposed());
+            e.put("location", l.location());
+            layers.add(e);
+        }
+        info.put("layers", layers);
+        return info;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.erasekit.text;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.erasekit.ErasekitException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The CLIP byte-level BPE tokenizer exactly as Stable Diffusion's HF {@code CLIPTokenizer} applies it
+ * (DESIGN §2): NFC-normalise (the part of ftfy's {@code fix_text} that matters for well-formed
+ * text), collapse whitespace, lower-case; split with CLIP's regex; map each UTF-8 byte to CLIP's
+ * printable byte alphabet; apply the merges ({@code merges.txt} lines 1…48,894) with {@code </w>}
+ * marking word ends; BOS 49406, EOS 49407, padded with 49407 to 77.
+ * <p>
+ * Written in Java rather than using onnxruntime-extensions' CLIPTokenizer op because the custom-op
+ * library is a separate native download per platform, while this is ~150 lines that reproduce every
+ * published test vector and the diffusers reference ids. Thread-safe.
+ */
+public final class ClipTokenizer {
+    public static final int BOS = 49406, EOS = 49407, MAX_LENGTH = 77;
+    /** CLIP uses the first 49,152 − 256 − 2 merges of the file. */
+    static final int MERGES = 49152 - 256 - 2;
+    private static final Pattern SPLIT = Pattern.compile(
+            "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+    private static final String[] BYTE_CHARS = byteAlphabet();
+
+    private final Map<String, Integer> vocab;
+    private final Map<String, Integer> ranks;
+    private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
+
+    private ClipTokenizer(Map<String, Integer> vocab, Map<String, Integer> ranks) {
+        this.vocab = vocab;
+        this.ranks = ranks;
+    }
+
+    /** Loads {@code vocab.json} and {@code merges.txt} from a model's {@code tokenizer/} folder. */
+    public static ClipTokenizer load(Path tokenizerDir) {
+        Path vocabFile = tokenizerDir.resolve("vocab.json"), mergesFile = tokenizerDir.resolve("merges.txt");
+        try {
+            Map<String, Integer> vocab = new HashMap<>();
+            new ObjectMapper().readTree(vocabFile.toFile()).properties()
+                    .forEach(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+            List<String> lines = Files.readAllLines(mergesFile, StandardCharsets.UTF_8);
+            Map<String, Integer> ranks = new HashMap<>();
+            for (int i = 1; i < lines.size() && i <= MERGES; i++) ranks.put(lines.get(i).trim(), i - 1);
+            if (vocab.get("<|startoftext|>") == null || vocab.get("<|startoftext|>") != BOS
+                    || vocab.get("<|endoftext|>") == null || vocab.get("<|endoftext|>") != EOS) {
+                throw new ErasekitException(vocabFile + " is not the CLIP vocabulary (BOS/EOS are not 49406/49407)");
+            }
+            return new ClipTokenizer(vocab, ranks);
+        } catch (NoSuchFileException e) {
+            throw new ErasekitException("tokenizer file missing: " + e.getFile());
+        } catch (IOException e) {
+            throw new ErasekitException("cannot read the tokenizer in " + tokenizerDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Tokenizes one prompt to 77 ids; content past 75 tokens is cut off (see {@link Tokens#truncated()}). */
+    public Tokens encode(String prompt) {
+        List<String> pieces = new ArrayList<>();
+        Matcher m = SPLIT.matcher(clean(prompt));
+        while (m.find()) {
+            String token = m.group();
+            if (token.equals("<|startoftext|>") || token.equals("<|endoftext|>")) {
+                pieces.add(token);
+                continue;
+            }
+            StringBuilder mapped = new StringBuilder();
+            for (byte b : token.getBytes(StandardCharsets.UTF_8)) mapped.append(BYTE_CHARS[b & 0xff]);
+            pieces.addAll(cache.computeIfAbsent(mapped.toString(), this::bpe));
+        }
+        int content = Math.min(pieces.size(), MAX_LENGTH - 2);
+        int[] ids = new int[MAX_LENGTH];
+        java.util.Arrays.fill(ids, EOS);
+        ids[0] = BOS;
+        for (int i = 0; i < content; i++) {
+            Integer id = vocab.get(pieces.get(i));
+            if (id == null) throw new IllegalStateException("BPE piece " + pieces.get(i) + " is not in the vocabulary");
+            ids[i + 1] = id;
+        }
+        return new Tokens(prompt, ids, List.copyOf(pieces.subList(0, content)), content, pieces.size() - content);
+    }
+
+    /** All token ids of the prompt, untruncated, without BOS/EOS (for tools that need the full count). */
+    public int countTokens(String prompt) {
+        Tokens t = encode(prompt);
+        return t.contentLength() + t.truncated();
+    }
+
+    static String clean(String text) {
+        String nfc = Normalizer.normalize(text, Normalizer.Form.NFC);
+        return WHITESPACE.matcher(nfc).replaceAll(" ").strip().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Byte-pair merges of one pre-token (already in the byte alphabet), lowest rank first. */
+    private List<String> bpe(String token) {
+        List<String> word = new ArrayList<>();
+        token.codePoints().forEach(cp -> word.add(Character.toString(cp)));
+        word.set(word.size() - 1, word.getLast() + "</w>");
+        while (word.size() > 1) {
+            int best = -1, bestRank = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < word.size(); i++) {
+                Integer r = ranks.get(word.get(i) + " " + word.get(i + 1));
+                if (r != null && r < bestRank) {
+                    bestRank = r;
+                    best = i;
+                }
+            }
+            if (best < 0) break;
+            String first = word.get(best), second = word.get(best + 1);
+            List<String> merged = new ArrayList<>(word.size());
+            for (int i = 0; i < word.size(); i++) {
+                if (i + 1 < word.size() && word.get(i).equals(first) && word.get(i + 1).equals(second)) {
+                    merged.add(first + second);
+                    i++;
+                } else {
+                    merged.add(word.get(i));
+                }
+            }
+            word.clear();
+            word.addAll(merged);
+        }
+        return List.copyOf(word);
+    }
+
+    /** CLIP's reversible byte → printable-character table (bytes_to_unicode in the reference code). */
+    private static String[] byteAlphabet() {
+        String[] out = new String[256];
+        boolean[] printable = new boolean[256];
+        for (int b = '!'; b <= '~'; b++) printable[b] = true;
+        for (int b = 0xA1; b <= 0xAC; b++) printable[b] = true;
+        for (int b = 0xAE; b <= 0xFF; b++) printable[b] = true;
+        int extra = 0;
+        for (int b = 0; b < 256; b++) out[b] = Character.toString(printable[b] ? b : 256 + extra++);
+        return out;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.erasekit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.erasekit.Fixtures;
+import dev.erasekit.io.SafeTensors;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The model commands' happy paths, as a user runs them. */
+class CommandsTest {
+    @Test
+    void inspectJson() throws Exception {
+        CliTest.Run r = CliTest.run("inspect", Fixtures.tinySdWide().toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(128, j.get("text_width").asInt());
+        assertEquals(14, j.get("layers").size());
+        assertEquals("down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_v.weight",
+                j.get("layers").get(0).get("diffusers_name").asText());
+        assertEquals(32, j.get("fingerprint").asText().length());
+    }
+
+    @Test
+    void tokenizeJson() throws Exception {
+        CliTest.Run r = CliTest.run("tokenize", Fixtures.tinySd().toString(), "nudity", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out()).get(0);
+        assertEquals(1156, j.get("input_ids").get(1).asInt());
+        assertEquals(2, j.get("last_word_index").asInt());
+    }
+
+    @Test
+    void embedWritesOneTensorPerPrompt(@TempDir Path tmp) {
+        Path out = tmp.resolve("e.safetensors");
+        CliTest.Run r = CliTest.run("embed", Fixtures.tinySdWide().toString(), "--prompt", "a red circle", "--prompt", "",
+                "--cache-dir", tmp.resolve("cache").toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        SafeTensors.Contents c = SafeTensors.read(out);
+        assertEquals(2, c.tensors().size());
+        assertEquals(77, c.tensors().getFirst().shape()[0]);
+        assertEquals(128, c.tensors().getFirst().shape()[1]);
+        assertEquals("a red circle", c.metadata().get("prompt.0"));
+        assertEquals(32, c.metadata().get("text_encoder_fingerprint").length());
+    }
+}
