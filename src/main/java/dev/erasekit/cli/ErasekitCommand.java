@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "erasekit", mixinStandardHelpOptions = true, versionProvider = ErasekitCommand.Version.class,
         description = "Erase concepts from Stable Diffusion models in closed form (UCE, RECE, surgical anchor erase).",
         subcommands = {DemoCommand.class, InspectCommand.class, TokenizeCommand.class, EmbedCommand.class,
-                EraseCommand.class, ApplyCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
+                EraseCommand.class, ApplyCommand.class, AttackCommand.class, GenerateCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
 public final class ErasekitCommand implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, description = "Log progress and backend choices to stderr.",

@@ -108,16 +108,29 @@ public record Npy(String dtype, long[] shape, ByteBuffer data) {
 
     /** Writes a float32 array (C order) as .npy version 1. */
     public static void writeFloats(Path file, long[] shape, float[] values) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) b.putFloat(v);
+        write(file, "<f4", shape, b.array());
+    }
+
+    /** Writes a float64 array (C order) as .npy version 1. */
+    public static void writeDoubles(Path file, long[] shape, double[] values) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) b.putDouble(v);
+        write(file, "<f8", shape, b.array());
+    }
+
+    private static void write(Path file, String descr, long[] shape, byte[] data) throws IOException {
         StringBuilder dims = new StringBuilder();
         for (long s : shape) dims.append(s).append(", ");
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + (shape.length == 1 ? dims : dims.substring(0, Math.max(0, dims.length() - 2))) + "), }";
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + (shape.length == 1 ? dims : dims.substring(0, Math.max(0, dims.length() - 2))) + "), }";
         int pad = 64 - (10 + dict.length() + 1) % 64;
         String header = dict + " ".repeat(pad % 64) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
         b.putShort((short) header.length());
         b.put(header.getBytes(StandardCharsets.ISO_8859_1));
-        for (float v : values) b.putFloat(v);
+        b.put(data);
         Files.write(file, b.array());
     }
 }

@@ -35,38 +35,54 @@ public final class NormalEquationSolver {
         if (!p.sharedFactorValid()) {
             throw new IllegalArgumentException("the shared factor needs guide-row targets and one λ for all layers");
         }
-        int d = p.width();
-        double lambda = p.lambdas()[0];
-        FloatMatrix c = p.eraseRows();
-        FloatMatrix g = ((Targets.Guide) p.targets()).rows();
-        double[] b = times.time("build", () -> normalMatrix(p, lambda));
+        return sharedFactor(p.eraseRows(), ((Targets.Guide) p.targets()).rows(), p.preserveRows(), p.lambdas()[0],
+                p.eraseScale(), p.preserveScale(), times);
+    }
+
+    /**
+     * M = A₀·B⁻¹ from the rows alone (no layers needed): B = λI + s_e CᵀC + s_p PᵀP,
+     * A₀ = λI + s_e GᵀC + s_p PᵀP = B + s_e (G − C)ᵀ C (DESIGN §3.1).
+     */
+    public double[] sharedFactor(FloatMatrix c, FloatMatrix g, FloatMatrix preserve, double lambda, double eraseScale,
+                                 double preserveScale, StageTimes times) {
+        int d = c.cols();
+        double[] b = times.time("build", () -> {
+            double[] r = Dense.identity(d, lambda);
+            backend.gramAccumulate(r, d, c.data(), c.rows(), eraseScale);
+            if (preserve.rows() > 0) backend.gramAccumulate(r, d, preserve.data(), preserve.rows(), preserveScale);
+            return r;
+        });
         double[] m = times.time("build", () -> {
-            // A₀ = λI + s_e GᵀC + s_p PᵀP = B + s_e (G − C)ᵀ C
             double[] a0 = b.clone();
             double[] diff = new double[c.data().length];
             for (int i = 0; i < diff.length; i++) diff[i] = (double) g.data()[i] - c.data()[i];
-            backend.gemm(true, false, d, d, c.rows(), p.eraseScale(), diff, Dense.toDouble(c.data()), 1.0, a0);
+            backend.gemm(true, false, d, d, c.rows(), eraseScale, diff, Dense.toDouble(c.data()), 1.0, a0);
             return a0;
         });
         times.time("solve", () -> backend.solveRightSpd(b, d, m, d)); // M = A₀·B⁻¹
         return m;
     }
 
-    public SolveResult solveShared(NormalEquations p) {
-        StageTimes times = new StageTimes();
-        double[] m = sharedFactor(p, times);
-        List<FloatMatrix> ws = p.layers().stream().map(LayerWeights::w).toList();
-        FloatMatrix stacked = FloatMatrix.stack(ws, p.width());
-        float[] folded = times.time("fold", () -> backend.fold(stacked.data(), stacked.rows(), p.width(), m));
+    /** W_l·M for every layer, by one GEMM over the stacked weights; results in each layer's dtype. */
+    public List<LayerWeights> fold(List<LayerWeights> layers, double[] m, StageTimes times) {
+        int d = layers.getFirst().width();
+        FloatMatrix stacked = FloatMatrix.stack(layers.stream().map(LayerWeights::w).toList(), d);
+        float[] folded = times.time("fold", () -> backend.fold(stacked.data(), stacked.rows(), d, m));
         List<LayerWeights> out = new ArrayList<>();
         int at = 0;
-        for (LayerWeights l : p.layers()) {
+        for (LayerWeights l : layers) {
             float[] v = new float[l.w().data().length];
             System.arraycopy(folded, at, v, 0, v.length);
             at += v.length;
             out.add(l.withValues(v));
         }
-        return new SolveResult(out, Optional.of(m), SolveResult.Path.SHARED, times);
+        return out;
+    }
+
+    public SolveResult solveShared(NormalEquations p) {
+        StageTimes times = new StageTimes();
+        double[] m = sharedFactor(p, times);
+        return new SolveResult(fold(p.layers(), m, times), Optional.of(m), SolveResult.Path.SHARED, times);
     }
 
     public SolveResult solveGeneral(NormalEquations p) {
@@ -106,17 +122,6 @@ public final class NormalEquationSolver {
             out.add(layer.withValues(edited));
         }
         return new SolveResult(out, Optional.empty(), SolveResult.Path.GENERAL, times);
-    }
-
-    /** B = λI + s_e CᵀC + s_p PᵀP. */
-    private double[] normalMatrix(NormalEquations p, double lambda) {
-        int d = p.width();
-        double[] b = Dense.identity(d, lambda);
-        backend.gramAccumulate(b, d, p.eraseRows().data(), p.eraseRows().rows(), p.eraseScale());
-        if (p.preserveRows().rows() > 0) {
-            backend.gramAccumulate(b, d, p.preserveRows().data(), p.preserveRows().rows(), p.preserveScale());
-        }
-        return b;
     }
 
     private double[] gram(FloatMatrix rows, int d, double alpha) {

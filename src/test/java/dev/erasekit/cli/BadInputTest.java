@@ -121,6 +121,15 @@ class BadInputTest {
     }
 
     @Test
+    void textEncoderWidthMismatch() throws IOException {
+        Path m = modelCopy(Fixtures.tinySd(), "text_encoder/config.json");
+        String config = Files.readString(Fixtures.tinySd().resolve("text_encoder/config.json"));
+        Files.writeString(m.resolve("text_encoder/config.json"), config.replaceFirst("\"hidden_size\": *32", "\"hidden_size\": 64"));
+        String err = fails(null, "inspect", m.toString());
+        assertTrue(err.contains("takes width 32 but the text encoder produces width 64"), err);
+    }
+
+    @Test
     void editForAnotherBase() throws IOException {
         Path edit = tmp.resolve("narrow.safetensors");
         CliTest.Run made = CliTest.run("erase", Fixtures.tinySd().toString(), "--concept", "nudity", "--cache-dir",

@@ -47,4 +47,21 @@ class CommandsTest {
         assertEquals("a red circle", c.metadata().get("prompt.0"));
         assertEquals(32, c.metadata().get("text_encoder_fingerprint").length());
     }
+
+    @Test
+    void generateWritesAPngWithParameters(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("cat.png");
+        CliTest.Run r = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "a photo of a cat", "--steps", "4",
+                "--scheduler", "dpm++2m", "--seed", "3", "--cache-dir", tmp.resolve("cache").toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var img = javax.imageio.ImageIO.read(out.toFile());
+        assertEquals(16, img.getWidth());
+        String params = dev.erasekit.io.Png.text(out).get("parameters");
+        assertTrue(params.startsWith("a photo of a cat\nNegative prompt: \nSteps: 4, Sampler: dpm++2m"), params);
+        assertTrue(params.contains("Seed: 3"), params);
+        CliTest.Run bad = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "x", "--width", "20", "-o",
+                tmp.resolve("bad.png").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("multiples of 8"), bad.err());
+    }
 }

@@ -91,7 +91,7 @@ class EditedUnetTest {
         Path reference = dir.getParent().resolve("reference");
         Edit edit;
         try (Eraser eraser = Eraser.open(dir, "openblas", tmp.resolve("cache"))) {
-            edit = eraser.uce(new Eraser.UceRequest(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS)).edit();
+            edit = eraser.erase(Eraser.Request.uce(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS)).edit();
         }
         StableDiffusionModel model = StableDiffusionModel.open(dir);
         double[] m = edit.sharedFactor().orElseThrow();

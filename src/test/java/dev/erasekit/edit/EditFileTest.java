@@ -20,7 +20,7 @@ class EditFileTest {
         StableDiffusionModel model = StableDiffusionModel.open(Fixtures.tinySd());
         Edit edit;
         try (Eraser eraser = Eraser.open(Fixtures.tinySd(), "java", tmp.resolve("cache"))) {
-            edit = eraser.uce(new Eraser.UceRequest(List.of("nudity", "naked woman"), List.of(" "), List.of("a photo of a cat"),
+            edit = eraser.erase(Eraser.Request.uce(List.of("nudity", "naked woman"), List.of(" "), List.of("a photo of a cat"),
                     UceSettings.DEFAULTS)).edit();
         }
         for (EditFile.KeyStyle style : EditFile.KeyStyle.values()) {

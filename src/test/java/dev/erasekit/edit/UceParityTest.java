@@ -79,7 +79,7 @@ class UceParityTest {
     void endToEndMatchesThePublishedCode(Path dir, double e2e, double f32, @TempDir Path cache) {
         for (String backend : List.of("java", "openblas", "cuda")) {
             try (Eraser eraser = Eraser.open(dir, backend, cache)) {
-                Eraser.Outcome o = eraser.uce(new Eraser.UceRequest(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS));
+                Eraser.Outcome o = eraser.erase(Eraser.Request.uce(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS));
                 double vs64 = worst(o.edit().layers(), dir.getParent().resolve("reference/edits/uce_float64"));
                 double vs32 = worst(o.edit().layers(), dir.getParent().resolve("reference/edits/uce"));
                 System.out.printf("%s %s: vs uce_float64 %.2e, vs uce %.2e%n", dir.getParent().getFileName(), backend, vs64, vs32);

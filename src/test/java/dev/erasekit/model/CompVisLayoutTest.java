@@ -48,7 +48,7 @@ class CompVisLayoutTest {
         assertEquals(optimum.fingerprint(), model.fingerprint());
         Edit edit;
         try (Eraser eraser = Eraser.open(dir, "java", tmp.resolve("cache"))) {
-            edit = eraser.uce(new Eraser.UceRequest(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS)).edit();
+            edit = eraser.erase(Eraser.Request.uce(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS)).edit();
         }
         Path out = tmp.resolve("edited");
         EditedModelWriter.write(model, edit, out);

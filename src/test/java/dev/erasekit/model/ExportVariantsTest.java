@@ -85,7 +85,7 @@ class ExportVariantsTest {
         }
         Edit edit;
         try (Eraser eraser = Eraser.open(dir, "java", tmp.resolve("cache"))) {
-            edit = eraser.uce(new Eraser.UceRequest(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS)).edit();
+            edit = eraser.erase(Eraser.Request.uce(List.of("nudity"), List.of(" "), List.of(), UceSettings.DEFAULTS)).edit();
         }
         assertEquals(DType.FP16, edit.layers().getFirst().dtype());
         Path out = tmp.resolve("fp16-edited");

@@ -1,0 +1,143 @@
+package dev.erasekit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.erasekit.ErasekitException;
+import dev.erasekit.edit.Attack;
+import dev.erasekit.edit.Edit;
+import dev.erasekit.edit.EditFile;
+import dev.erasekit.edit.Eraser;
+import dev.erasekit.io.CsvTable;
+import dev.erasekit.linalg.Dense;
+import dev.erasekit.linalg.FloatMatrix;
+import dev.erasekit.linalg.LayerWeights;
+import dev.erasekit.linalg.StageTimes;
+import dev.erasekit.text.TextEmbedder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code erasekit attack MODEL --edit EDIT --concept TEXT}: how much of an erased concept attacks bring back. */
+@Command(name = "attack", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Red-team an edit without generating images: the closed-form adversarial embedding (RECE's derivation)",
+                "and a Ring-A-Bell-style attack, reported as the residual ‖W'e − Wc‖/‖Wc‖ of the concept's K/V",
+                "(0: the attack restores the concept exactly; 1 or more: it restores nothing)."})
+final class AttackCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The base model folder.")
+    Path model;
+
+    @Option(names = "--edit", required = true, paramLabel = "EDIT", description = "Edit file to attack.")
+    Path editFile;
+
+    @Option(names = "--concept", required = true, paramLabel = "TEXT", description = "The erased concept (repeatable).")
+    List<String> concepts;
+
+    @Option(names = "--reg", defaultValue = "0.1", description = "λ_r of the closed-form attack (default ${DEFAULT-VALUE}).")
+    double reg;
+
+    @Option(names = "--pairs", paramLabel = "CSV", description = "Ring-A-Bell prompt pairs: a CSV whose first two columns are the sensitive and the neutral prompt.")
+    Path pairs;
+
+    @Option(names = "--eta", defaultValue = "3", description = "Ring-A-Bell strength η (default ${DEFAULT-VALUE}; 0.9 for Van Gogh).")
+    double eta;
+
+    @Option(names = "--max-pairs", defaultValue = "0", description = "Use only the first N pairs (0: all).")
+    int maxPairs;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cuda, openblas or java (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache (default $ERASEKIT_CACHE or ~/.cache/erasekit).")
+    Path cacheDir;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Edit edit = EditFile.read(editFile);
+        try (Eraser eraser = Eraser.open(model, backend, cacheDir != null ? cacheDir : TextEmbedder.defaultCacheRoot())) {
+            if (!edit.baseFingerprint().equals(eraser.fingerprint())) {
+                throw new ErasekitException("this edit was made for the base model " + edit.baseFingerprint() + ", but " + model
+                        + " is " + eraser.fingerprint());
+            }
+            StageTimes t = new StageTimes();
+            double[] ringABell = pairs == null ? null : ringABellVector(eraser, t);
+            List<LayerWeights> base = eraser.weights(), edited = edit.layers();
+            List<Map<String, Object>> all = new ArrayList<>();
+            for (String concept : concepts) {
+                FloatMatrix c = eraser.embed(concept, t).rows();
+                List<Attack.Report> reports = new ArrayList<>();
+                reports.add(Attack.report("plain prompt", base, edited, Dense.toDouble(c.data()), c, eraser.backend()));
+                reports.add(Attack.report("closed-form adversarial (λ_r " + reg + ")", base, edited,
+                        Attack.adversarial(base, edited, c, reg, eraser.backend()), c, eraser.backend()));
+                if (ringABell != null) {
+                    double[] e = Dense.toDouble(c.data());
+                    for (int i = 0; i < e.length; i++) e[i] += eta * ringABell[i];
+                    reports.add(Attack.report("Ring-A-Bell (η " + eta + ")", base, edited, e, c, eraser.backend()));
+                }
+                all.add(print(concept, edit, base, reports));
+            }
+            if (json) spec.commandLine().getOut().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(all));
+        }
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private double[] ringABellVector(Eraser eraser, StageTimes t) {
+        CsvTable table = CsvTable.read(pairs);
+        if (table.columns().size() < 2) throw new ErasekitException(pairs + " needs two columns: sensitive prompt, neutral prompt");
+        List<String> sensitive = table.column(table.columns().get(0)), neutral = table.column(table.columns().get(1));
+        int n = maxPairs > 0 ? Math.min(maxPairs, sensitive.size()) : sensitive.size();
+        List<FloatMatrix> s = new ArrayList<>(), u = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            s.add(eraser.embed(sensitive.get(i), t).rows());
+            u.add(eraser.embed(neutral.get(i), t).rows());
+        }
+        return Attack.ringABellVector(s, u);
+    }
+
+    private Map<String, Object> print(String concept, Edit edit, List<LayerWeights> base, List<Attack.Report> reports) {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("concept", concept);
+        j.put("edit_method", edit.method());
+        List<Map<String, Object>> rs = new ArrayList<>();
+        for (Attack.Report r : reports) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("attack", r.attack());
+            m.put("residual_edited", r.overall());
+            m.put("residual_unedited", r.unedited());
+            Map<String, Double> layers = new LinkedHashMap<>();
+            for (int l = 0; l < base.size(); l++) layers.put(base.get(l).name(), r.perLayer()[l]);
+            m.put("residual_per_layer", layers);
+            rs.add(m);
+        }
+        j.put("attacks", rs);
+        if (json) return j;
+        out.printf("\"%s\" against the %s edit: residual ‖W'e − Wc‖/‖Wc‖ of the concept's K/V (0: fully restored)%n%n",
+                concept, edit.method().toUpperCase());
+        out.printf("  %-40s %14s %14s%n", "attack embedding e", "edited model", "unedited model");
+        for (Attack.Report r : reports) out.printf("  %-40s %14.4f %14.4f%n", r.attack(), r.overall(), r.unedited());
+        out.printf("%n  per layer (edited model)%n  %-66s", "layer");
+        for (Attack.Report r : reports) out.printf(" %10s", r.attack().split(" ")[0]);
+        out.println();
+        for (int l = 0; l < base.size(); l++) {
+            out.printf("  %-66s", base.get(l).name());
+            for (Attack.Report r : reports) out.printf(" %10.4f", r.perLayer()[l]);
+            out.println();
+        }
+        out.println();
+        return j;
+    }
+}

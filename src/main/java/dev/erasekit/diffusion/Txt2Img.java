@@ -1,0 +1,141 @@
+package dev.erasekit.diffusion;
+
+import dev.erasekit.ErasekitException;
+import dev.erasekit.edit.Edit;
+import dev.erasekit.linalg.FloatMatrix;
+import dev.erasekit.model.StableDiffusionModel;
+import dev.erasekit.text.ClipTokenizer;
+import dev.erasekit.text.TextEmbedder;
+import java.nio.file.Path;
+import java.util.function.IntConsumer;
+
+/**
+ * Text to image (DESIGN §2): classifier-free guidance ε = ε(∅) + g·(ε(c) − ε(∅)) with the "" (or
+ * negative) prompt, a config-driven scheduler, the UNet and VAE decoder on ONNX Runtime. An edit is
+ * applied either as overridden UNet weights or, for shared-factor edits, as the embedding transform
+ * of DESIGN §3.4 (every token row c → M·c, fed to the unedited UNet).
+ */
+public final class Txt2Img implements AutoCloseable {
+    /** How an edit reaches the UNet. */
+    public enum EditMode { WEIGHTS, EMBEDDING }
+
+    private final StableDiffusionModel model;
+    private final TextEmbedder embedder;
+    private final UnetSession unet;
+    private final VaeDecoder vae;
+    private final SchedulerConfig schedulerConfig;
+    private final double[] transform;
+    private final int width;
+    private final int vaeScale;
+
+    /** @param edit null for the base model */
+    public Txt2Img(StableDiffusionModel model, Path cacheRoot, Edit edit, EditMode mode) {
+        this.model = model;
+        this.width = model.textWidth();
+        if (edit != null && !edit.baseFingerprint().equals(model.fingerprint())) {
+            throw new ErasekitException("this edit was made for the base model " + edit.baseFingerprint() + ", but "
+                    + model.dir() + " is " + model.fingerprint());
+        }
+        if (edit != null && mode == EditMode.EMBEDDING && edit.sharedFactor().isEmpty()) {
+            throw new ErasekitException("this edit has no shared factor M, so it cannot be applied as an embedding transform;"
+                    + " use --edit-mode weights");
+        }
+        this.transform = edit != null && mode == EditMode.EMBEDDING ? edit.sharedFactor().get() : null;
+        this.embedder = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), cacheRoot);
+        this.unet = edit != null && mode == EditMode.WEIGHTS ? UnetSession.open(model, edit) : UnetSession.open(model.unetFile());
+        this.vae = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"));
+        this.schedulerConfig = SchedulerConfig.read(model.dir().resolve("scheduler/scheduler_config.json"));
+        this.vaeScale = vaeScaleFactor(model);
+    }
+
+    /** 2^(number of VAE blocks − 1), as diffusers computes it (SD: 8), from vae_decoder/config.json. */
+    public static int vaeScaleFactor(StableDiffusionModel model) {
+        java.nio.file.Path cfg = model.dir().resolve("vae_decoder/config.json");
+        if (!java.nio.file.Files.exists(cfg)) return 8;
+        try {
+            int blocks = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfg.toFile()).path("block_out_channels").size();
+            return blocks == 0 ? 8 : 1 << (blocks - 1);
+        } catch (java.io.IOException e) {
+            throw new ErasekitException(cfg + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** One generation request. {@code latents} (unscaled N(0, I) noise, [1, 4, h/f, w/f], f the VAE factor) overrides the seed. */
+    public record Request(String prompt, String negative, long seed, int steps, double guidance, String scheduler,
+                          int width, int height, float[] latents) {
+        public Request {
+            if (width % 8 != 0 || height % 8 != 0 || width <= 0 || height <= 0) {
+                throw new ErasekitException("width and height must be positive multiples of 8, got " + width + "×" + height);
+            }
+            if (steps < 1) throw new ErasekitException("steps must be ≥ 1, got " + steps);
+        }
+    }
+
+    /** The final latents (before the VAE) and the decoded image [3, H, W] in [0, 1]. */
+    public record Result(float[] latents, float[] image, int imageWidth, int imageHeight) {
+    }
+
+    public Result generate(Request r, IntConsumer progress) {
+        if (r.width() % vaeScale != 0 || r.height() % vaeScale != 0) {
+            throw new ErasekitException("width and height must be multiples of " + vaeScale + " for this model");
+        }
+        int lw = r.width() / vaeScale, lh = r.height() / vaeScale, n = 4 * lw * lh;
+        long[] shape = {1, 4, lh, lw};
+        Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
+        s.setTimesteps(r.steps());
+        NoiseSource noise = new NoiseSource(r.seed());
+        float[] x = r.latents() != null ? r.latents().clone() : noise.gaussian(n);
+        if (x.length != n) throw new ErasekitException("initial latents have " + x.length + " values; " + n + " needed");
+        double sigma0 = s.initNoiseSigma();
+        for (int i = 0; i < n; i++) x[i] = (float) (x[i] * sigma0);
+        float[] cond = text(r.prompt()), uncond = text(r.negative());
+        float[] texts = new float[cond.length * 2];
+        System.arraycopy(uncond, 0, texts, 0, uncond.length);
+        System.arraycopy(cond, 0, texts, uncond.length, cond.length);
+        double[] ts = s.timesteps();
+        for (int i = 0; i < ts.length; i++) {
+            float[] in = s.scaleModelInput(x, i);
+            float[] batch = new float[2 * n];
+            System.arraycopy(in, 0, batch, 0, n);
+            System.arraycopy(in, 0, batch, n, n);
+            float[] eps = unet.predict(batch, new long[] {2, 4, lh, lw}, new float[] {(float) ts[i], (float) ts[i]}, texts,
+                    new long[] {2, 77, width});
+            float[] guided = new float[n];
+            for (int k = 0; k < n; k++) guided[k] = (float) (eps[k] + r.guidance() * (eps[n + k] - eps[k]));
+            x = s.step(guided, i, x, noise);
+            if (progress != null) progress.accept(i + 1);
+        }
+        long[] imgShape = new long[4];
+        float[] img = vae.decode(x, shape, imgShape);
+        for (int i = 0; i < img.length; i++) img[i] = Math.clamp(img[i] / 2 + 0.5f, 0f, 1f);
+        return new Result(x, img, (int) imgShape[3], (int) imgShape[2]);
+    }
+
+    /** UNet calls per image with this request's scheduler (PNDM adds one). */
+    public int calls(Request r) {
+        Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
+        s.setTimesteps(r.steps());
+        return s.timesteps().length;
+    }
+
+    private float[] text(String prompt) {
+        FloatMatrix e = embedder.embed(prompt).rows();
+        if (transform == null) return e.data();
+        float[] out = new float[e.data().length];
+        for (int r = 0; r < e.rows(); r++) {
+            for (int i = 0; i < width; i++) {
+                double s = 0;
+                for (int j = 0; j < width; j++) s += transform[i * width + j] * e.get(r, j);
+                out[r * width + i] = (float) s;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        embedder.close();
+        unet.close();
+        vae.close();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.erasekit.io;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageOutputStream;
+
+/** PNG output with tEXt chunks (the A1111 "parameters" convention), written to a temp file and renamed. */
+public final class Png {
+    private Png() {
+    }
+
+    /** An RGB image from planar [3, h, w] values in [0, 1]. */
+    public static BufferedImage rgb(float[] chw, int width, int height) {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int plane = width * height;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = y * width + x;
+                int r = Math.round(chw[i] * 255), g = Math.round(chw[plane + i] * 255), b = Math.round(chw[2 * plane + i] * 255);
+                img.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return img;
+    }
+
+    public static void write(Path file, BufferedImage image, Map<String, String> text) throws IOException {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), null);
+        IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
+        IIOMetadataNode chunks = new IIOMetadataNode("tEXt");
+        text.forEach((k, v) -> {
+            IIOMetadataNode e = new IIOMetadataNode("tEXtEntry");
+            e.setAttribute("keyword", k);
+            e.setAttribute("value", v);
+            chunks.appendChild(e);
+        });
+        root.appendChild(chunks);
+        meta.mergeTree("javax_imageio_png_1.0", root);
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
+                writer.setOutput(out);
+                writer.write(null, new IIOImage(image, null, meta), null);
+            } finally {
+                writer.dispose();
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The tEXt chunks of a PNG file. */
+    public static Map<String, String> text(Path file) throws IOException {
+        try (var in = ImageIO.createImageInputStream(file.toFile())) {
+            var reader = ImageIO.getImageReadersByFormatName("png").next();
+            reader.setInput(in);
+            IIOMetadataNode root = (IIOMetadataNode) reader.getImageMetadata(0).getAsTree("javax_imageio_png_1.0");
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            var entries = root.getElementsByTagName("tEXtEntry");
+            for (int i = 0; i < entries.getLength(); i++) {
+                var e = (IIOMetadataNode) entries.item(i);
+                out.put(e.getAttribute("keyword"), e.getAttribute("value"));
+            }
+            return out;
+        }
+    }
+}
