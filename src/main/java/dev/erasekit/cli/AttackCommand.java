@@ -11,7 +11,6 @@ import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.linalg.StageTimes;
-import dev.erasekit.text.TextEmbedder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +65,7 @@ final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Edit edit = EditFile.read(editFile);
-        try (Eraser eraser = Eraser.open(model, backend, cacheDir != null ? cacheDir : TextEmbedder.defaultCacheRoot())) {
+        try (Eraser eraser = Eraser.open(model, backend, CliPaths.cache(cacheDir))) {
             if (!edit.baseFingerprint().equals(eraser.fingerprint())) {
                 throw new ErasekitException("this edit was made for the base model " + edit.baseFingerprint() + ", but " + model
                         + " is " + eraser.fingerprint());

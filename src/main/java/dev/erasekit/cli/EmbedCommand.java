@@ -1,13 +1,11 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
 import dev.erasekit.io.SafeTensors;
 import dev.erasekit.linalg.DType;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,14 +38,12 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(output.toAbsolutePath().getParent())) {
-            throw new ErasekitException("output folder does not exist: " + output.toAbsolutePath().getParent());
-        }
+        CliPaths.requireOutputFolder(output);
         StableDiffusionModel m = StableDiffusionModel.open(model);
         Map<String, String> meta = new LinkedHashMap<>();
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
         try (TextEmbedder embedder = new TextEmbedder(ClipTokenizer.load(m.tokenizerDir()), m.textEncoderFile(),
-                cacheDir != null ? cacheDir : TextEmbedder.defaultCacheRoot())) {
+                CliPaths.cache(cacheDir))) {
             meta.put("text_encoder_fingerprint", embedder.encoderFingerprint());
             meta.put("model", m.dir().toString());
             for (int i = 0; i < prompts.size(); i++) {

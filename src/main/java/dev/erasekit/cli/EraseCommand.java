@@ -11,7 +11,6 @@ import dev.erasekit.linalg.DType;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.linalg.StageTimes;
-import dev.erasekit.text.TextEmbedder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -101,8 +100,7 @@ final class EraseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path parent = output.toAbsolutePath().getParent();
-        if (!Files.isDirectory(parent)) throw new ErasekitException("output folder does not exist: " + parent);
+        CliPaths.requireOutputFolder(output);
         List<String> all = new ArrayList<>(concepts), targets = new ArrayList<>(guides);
         if (conceptsFile != null) {
             ConceptList list = ConceptList.read(conceptsFile, column, maxConcepts);
@@ -124,7 +122,7 @@ final class EraseCommand implements Callable<Integer> {
                     preserveScale != null ? preserveScale : SurgicalSettings.DEFAULTS.preserveScale(),
                     SurgicalSettings.DEFAULTS.nullTolerance()));
         };
-        try (Eraser eraser = Eraser.open(model, backend, cacheDir != null ? cacheDir : TextEmbedder.defaultCacheRoot())) {
+        try (Eraser eraser = Eraser.open(model, backend, CliPaths.cache(cacheDir))) {
             Eraser.Outcome o = eraser.erase(request);
             StageTimes times = o.times();
             times.time("write", () -> {

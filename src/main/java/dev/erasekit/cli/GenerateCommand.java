@@ -1,14 +1,11 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
 import dev.erasekit.diffusion.Txt2Img;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.edit.EditFile;
 import dev.erasekit.io.Npy;
 import dev.erasekit.io.Png;
 import dev.erasekit.model.StableDiffusionModel;
-import dev.erasekit.text.TextEmbedder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,14 +73,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(output.toAbsolutePath().getParent())) {
-            throw new ErasekitException("output folder does not exist: " + output.toAbsolutePath().getParent());
-        }
+        CliPaths.requireOutputFolder(output);
         StableDiffusionModel m = StableDiffusionModel.open(model);
         int w = width != null ? width : m.unetConfig().sampleSize() * Txt2Img.vaeScaleFactor(m), h = height != null ? height : w;
         Edit edit = editFile == null ? null : EditFile.read(editFile);
         float[] init = latents == null ? null : Npy.read(latents).floats();
-        try (Txt2Img pipe = new Txt2Img(m, cacheDir != null ? cacheDir : TextEmbedder.defaultCacheRoot(), edit, editMode)) {
+        try (Txt2Img pipe = new Txt2Img(m, CliPaths.cache(cacheDir), edit, editMode)) {
             for (int b = 0; b < batch; b++) {
                 var req = new Txt2Img.Request(prompt, negative, seed + b, steps, guidance, scheduler, w, h, init);
                 Txt2Img.Result r;

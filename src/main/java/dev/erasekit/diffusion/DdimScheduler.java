@@ -29,16 +29,6 @@ final class DdimScheduler implements Scheduler {
     }
 
     @Override
-    public double initNoiseSigma() {
-        return 1.0;
-    }
-
-    @Override
-    public float[] scaleModelInput(float[] sample, int i) {
-        return sample;
-    }
-
-    @Override
     public float[] step(float[] eps, int i, float[] sample, NoiseSource noise) {
         int t = (int) timesteps[i], prev = t - ratio;
         double at = alphas[t], ap = prev >= 0 ? alphas[prev] : finalAlpha;

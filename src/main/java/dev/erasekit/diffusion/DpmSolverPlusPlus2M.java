@@ -33,16 +33,6 @@ final class DpmSolverPlusPlus2M implements Scheduler {
         return timesteps;
     }
 
-    @Override
-    public double initNoiseSigma() {
-        return 1.0;
-    }
-
-    @Override
-    public float[] scaleModelInput(float[] sample, int i) {
-        return sample;
-    }
-
     private double alpha(int t) {
         return Math.sqrt(alphas[t]);
     }

@@ -9,40 +9,19 @@ import java.util.List;
  * The integrand is a polynomial of degree &lt; 4, so 3-point Gauss–Legendre is exact (diffusers uses
  * scipy's adaptive quadrature for the same integral).
  */
-final class LmsScheduler implements Scheduler {
+final class LmsScheduler extends SigmaScheduler {
     private static final int ORDER = 4;
     private static final double[] GL_X = {-Math.sqrt(0.6), 0, Math.sqrt(0.6)}, GL_W = {5 / 9.0, 8 / 9.0, 5 / 9.0};
-    private final SchedulerConfig c;
-    private double[] timesteps, sigmas;
     private final List<float[]> derivatives = new ArrayList<>();
 
     LmsScheduler(SchedulerConfig c) {
-        this.c = c;
+        super(c);
     }
 
     @Override
     public void setTimesteps(int steps) {
-        timesteps = Scheduler.linspace(c, steps);
-        sigmas = Scheduler.sigmasAt(c, timesteps);
+        super.setTimesteps(steps);
         derivatives.clear();
-    }
-
-    @Override
-    public double[] timesteps() {
-        return timesteps;
-    }
-
-    @Override
-    public double initNoiseSigma() {
-        return sigmas[0];
-    }
-
-    @Override
-    public float[] scaleModelInput(float[] sample, int i) {
-        double s = 1 / Math.sqrt(sigmas[i] * sigmas[i] + 1);
-        float[] out = new float[sample.length];
-        for (int k = 0; k < out.length; k++) out[k] = (float) (sample[k] * s);
-        return out;
     }
 
     @Override

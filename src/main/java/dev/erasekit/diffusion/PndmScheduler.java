@@ -51,16 +51,6 @@ final class PndmScheduler implements Scheduler {
     }
 
     @Override
-    public double initNoiseSigma() {
-        return 1.0;
-    }
-
-    @Override
-    public float[] scaleModelInput(float[] sample, int i) {
-        return sample;
-    }
-
-    @Override
     public float[] step(float[] eps, int i, float[] sample, NoiseSource noise) {
         int ratio = c.trainSteps() / steps;
         int t = (int) timesteps[i];

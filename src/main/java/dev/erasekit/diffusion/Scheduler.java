@@ -16,10 +16,15 @@ public interface Scheduler {
     /** The UNet's timestep for each call (PNDM repeats one during its warm-up). */
     double[] timesteps();
 
-    /** Initial latents = standard normal noise × this. */
-    double initNoiseSigma();
+    /** Initial latents = standard normal noise × this (1 for the ε-space schedulers). */
+    default double initNoiseSigma() {
+        return 1.0;
+    }
 
-    float[] scaleModelInput(float[] sample, int i);
+    /** The UNet's input at call i (unchanged for the ε-space schedulers). */
+    default float[] scaleModelInput(float[] sample, int i) {
+        return sample;
+    }
 
     /** x_{i+1} from ε at call i; {@code noise} is used only by stochastic schedulers. */
     float[] step(float[] eps, int i, float[] sample, NoiseSource noise);

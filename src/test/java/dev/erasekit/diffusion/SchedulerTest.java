@@ -59,7 +59,7 @@ class SchedulerTest {
     @Test
     void eulerTimestepsAndSigmas() {
         for (Map.Entry<String, JsonNode> e : REF.get("euler_discrete_linspace").properties()) {
-            EulerScheduler s = (EulerScheduler) Scheduler.create("euler", SD14);
+            SigmaScheduler s = (SigmaScheduler) Scheduler.create("euler", SD14);
             s.setTimesteps(Integer.parseInt(e.getKey()));
             assertArrayEquals(doubles(e.getValue().get("timesteps")), s.timesteps(), 1e-12);
             assertArrayEquals(doubles(e.getValue().get("sigmas")), s.sigmas(), 1e-12);

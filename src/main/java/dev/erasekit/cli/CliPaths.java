@@ -1,0 +1,23 @@
+package dev.erasekit.cli;
+
+import dev.erasekit.ErasekitException;
+import dev.erasekit.text.TextEmbedder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Path conventions shared by the commands. */
+final class CliPaths {
+    private CliPaths() {
+    }
+
+    /** Fails before any work when the folder an output file goes into does not exist. */
+    static void requireOutputFolder(Path output) {
+        Path parent = output.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) throw new ErasekitException("output folder does not exist: " + parent);
+    }
+
+    /** --cache-dir, or the default cache ($ERASEKIT_CACHE, $XDG_CACHE_HOME/erasekit, ~/.cache/erasekit). */
+    static Path cache(Path option) {
+        return option != null ? option : TextEmbedder.defaultCacheRoot();
+    }
+}
