@@ -20,4 +20,12 @@ final class CliPaths {
     static Path cache(Path option) {
         return option != null ? option : TextEmbedder.defaultCacheRoot();
     }
+
+    /** Deletes a folder tree if it exists (links are removed, not followed). */
+    static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
 }

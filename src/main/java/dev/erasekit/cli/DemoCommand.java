@@ -1,75 +1,153 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.linalg.Backends;
-import dev.erasekit.linalg.Dense;
-import dev.erasekit.linalg.LinalgBackend;
-import dev.erasekit.linalg.NormalEquationSolver;
-import dev.erasekit.linalg.NormalEquations;
-import dev.erasekit.linalg.SolveResult;
-import dev.erasekit.linalg.SyntheticProblems;
+import dev.erasekit.ErasekitException;
+import dev.erasekit.edit.Edit;
+import dev.erasekit.edit.Eraser;
+import dev.erasekit.edit.ReceSettings;
+import dev.erasekit.edit.SurgicalSettings;
+import dev.erasekit.edit.UceSettings;
+import dev.erasekit.eval.ImageClassifier;
+import dev.erasekit.eval.PromptSet;
+import dev.erasekit.eval.Report;
+import dev.erasekit.eval.Validation;
+import dev.erasekit.model.StableDiffusionModel;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code erasekit demo}: until the bundled model and image pipeline land, the demo runs the engine's
- * core, the closed-form UCE solve of DESIGN §3.1, at Stable Diffusion v1.4 shapes on synthetic
- * weights, on every backend available here, and checks each against the float64 reference.
+ * {@code erasekit demo}: on the bundled toy model tiny-shapes (trained on coloured shapes), erase
+ * "red" with "blue" as the anchor by UCE, RECE and the surgical erase; generate base and edited
+ * images of the 12 captions "a {colour} {shape}" with the same seeds; classify them; write the HTML
+ * report with the methods side by side.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the closed-form UCE solve at Stable Diffusion v1.4 shapes (32 K/V matrices, width 768)",
-                "on synthetic weights with every available backend, and check each against the float64 reference."})
-final class DemoCommand implements Runnable {
-    @Option(names = "--preserve-rows", defaultValue = "77", description = "Preserve token rows (default ${DEFAULT-VALUE}).")
-    int preserveRows;
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Erase \"red\" (anchor \"blue\") from the bundled toy model tiny-shapes with UCE, RECE and the surgical",
+                "erase, generate base and edited images of the 12 captions \"a {colour} {shape}\", classify them and",
+                "write an HTML report."})
+final class DemoCommand implements Callable<Integer> {
+    static final List<String> COLOURS = List.of("red", "green", "blue", "yellow"), SHAPES = List.of("circle", "square", "triangle");
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic problem (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--model", paramLabel = "DIR", description = "The demo model (default: the bundled models/tiny-shapes).")
+    Path model;
+
+    @Option(names = "--seeds", defaultValue = "1", description = "Images per caption (default ${DEFAULT-VALUE}; more gives finer rates, 0.5 s per image and method).")
+    int seeds;
+
+    @Option(names = "--steps", defaultValue = "20", description = "PNDM steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "Linear algebra backend (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "erasekit-demo", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache.")
+    Path cacheDir;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public void run() {
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        Path dir = model != null ? model : bundledModel();
         PrintWriter out = spec.commandLine().getOut();
-        NormalEquations p = SyntheticProblems.sd14(seed, preserveRows);
-        out.printf("erasekit demo: UCE closed form at SD v1.4 shapes (synthetic weights; no model needed)%n");
-        out.printf("  32 layers (10×320, 10×640, 12×1280) × 768, %d erase rows, %d preserve rows, λ = 0.5%n%n",
-                p.eraseRows().rows(), preserveRows);
-        List<String> names = new ArrayList<>(List.of("cuda", "openblas"));
-        names.removeIf(n -> Backends.unavailableReason(n) != null);
-        names.add("java");
-        SolveResult reference = null;
-        out.printf("  %-9s %10s %10s %10s %10s   %s%n", "backend", "build ms", "solve ms", "fold ms", "total ms",
-                "vs reference (M, weights)");
-        for (String name : names.reversed()) { // java first: it is the reference
-            try (LinalgBackend b = Backends.open(name)) {
-                long t0 = System.nanoTime();
-                SolveResult r = new NormalEquationSolver(b).solve(p);
-                double total = (System.nanoTime() - t0) / 1e6;
-                if (reference == null) reference = r;
-                var ms = r.times().millis();
-                String check = r == reference ? "(reference)" : String.format("%.1e, %.1e",
-                        Dense.relativeError(r.sharedFactor().orElseThrow(), reference.sharedFactor().orElseThrow()),
-                        worstLayerError(r, reference));
-                out.printf("  %-9s %10.1f %10.1f %10.1f %10.1f   %s%n", name, ms.getOrDefault("build", 0.0),
-                        ms.getOrDefault("solve", 0.0), ms.getOrDefault("fold", 0.0), total, check);
-                out.flush();
+        CliPaths.requireOutputFolder(output);
+        if (Files.exists(output) && !Files.exists(output.resolve("report.json"))) {
+            throw new ErasekitException(output + " exists and is not an erasekit report; choose another --output");
+        }
+        List<PromptSet.Prompt> erase = new ArrayList<>(), preserve = new ArrayList<>();
+        for (String c : COLOURS) {
+            for (String s : SHAPES) {
+                for (int k = 0; k < seeds; k++) {
+                    var p = new PromptSet.Prompt("a " + c + " " + s, 1000L * COLOURS.indexOf(c) + 100L * SHAPES.indexOf(s) + k, 7.5, 32, 32);
+                    (c.equals("red") ? erase : preserve).add(p);
+                }
             }
         }
-        out.printf("%n  Relative errors are Frobenius: the shared factor M (float64) and the worst edited layer (fp32).%n");
-        out.printf("  See README.md for the benchmarks; model loading and image generation come next.%n");
+        out.printf("erasekit demo: erasing \"red\" (anchor \"blue\") from the toy model %s%n", dir);
+        List<Validation.Variant> variants = new ArrayList<>(List.of(new Validation.Variant("base", null)));
+        Path cache = CliPaths.cache(cacheDir);
+        try (Eraser eraser = Eraser.open(dir, backend, cache)) {
+            // the other colours are preserved, as a user of UCE would (DESIGN §3.1: retain "" plus preserves)
+            List<String> red = List.of("red"), blue = List.of("blue"), keep = List.of("green", "yellow", "blue");
+            Edit uce = eraser.erase(Eraser.Request.uce(red, blue, keep, UceSettings.DEFAULTS)).edit();
+            ReceSettings r = ReceSettings.Preset.NUDITY.settings();
+            Edit rece = eraser.erase(Eraser.Request.rece(red, blue, keep, r)).edit();
+            Edit surgical = eraser.erase(Eraser.Request.surgical(red, blue, keep, SurgicalSettings.DEFAULTS)).edit();
+            variants.add(new Validation.Variant("UCE", uce));
+            variants.add(new Validation.Variant("RECE", rece));
+            variants.add(new Validation.Variant("surgical", surgical));
+            out.printf("  edits solved on %s (UCE, RECE 3 epochs, surgical with \"\" held exactly)%n", eraser.backend().name());
+        }
+        Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".partial");
+        CliPaths.deleteTree(tmp);
+        StableDiffusionModel m = StableDiffusionModel.open(dir);
+        try (ImageClassifier classifier = new ImageClassifier(dir.resolve("classifier/classifier.onnx"))) {
+            Validation.Result res = Validation.run(m, cache, variants, new PromptSet("red captions", erase),
+                    new PromptSet("other captions", preserve), classifier, tmp, new Validation.Settings(steps, "pndm"),
+                    v -> out.printf("  generated %d images: %s%n", erase.size() + preserve.size(), v));
+            Report.write(tmp, "erasekit demo: erase \"red\", anchor \"blue\" (toy model)", intro(dir), res, classifier.labels(),
+                    List.of("red"), Map.of("model", dir.toString(), "steps", steps, "seeds_per_caption", seeds));
+            CliPaths.deleteTree(output);
+            Files.move(tmp, output);
+            printSummary(out, Report.summary(res, classifier.labels(), List.of("red")));
+        } finally {
+            CliPaths.deleteTree(tmp);
+        }
+        out.printf("%nreport: %s  (%.0f s)%n", output.resolve("index.html").toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
         out.flush();
+        return 0;
     }
 
-    private static double worstLayerError(SolveResult got, SolveResult want) {
-        double worst = 0;
-        for (int i = 0; i < want.layers().size(); i++) {
-            worst = Math.max(worst, Dense.relativeError(got.layers().get(i).w().data(), want.layers().get(i).w().data()));
+    @SuppressWarnings("unchecked")
+    private static void printSummary(PrintWriter out, Map<String, Object> summary) {
+        out.printf("%n  %-10s %22s %24s %22s%n", "variant", "red captions → red", "red captions → blue", "other colours right");
+        for (var e : summary.entrySet()) {
+            Map<String, Object> v = (Map<String, Object>) e.getValue();
+            Map<String, Object> er = (Map<String, Object>) ((Map<String, Object>) v.get("erase")).get("color_scores");
+            Map<String, Object> pr = (Map<String, Object>) ((Map<String, Object>) v.get("preserve")).get("color_scores");
+            Map<String, Integer> counts = (Map<String, Integer>) er.get("counts");
+            int n = counts.values().stream().mapToInt(Integer::intValue).sum();
+            out.printf(Locale.ROOT, "  %-10s %21.0f%% %23.0f%% %21.0f%%%n", e.getKey(), 100.0 * counts.getOrDefault("red", 0) / n,
+                    100.0 * counts.getOrDefault("blue", 0) / n, 100 * (Double) pr.get("accuracy"));
         }
-        return worst;
+    }
+
+    private static String intro(Path dir) {
+        return "<p class=\"note\"><b>This is a toy model.</b> tiny-shapes is a 1.5 M-parameter Stable-Diffusion-v1-architecture"
+                + " model trained on 32×32 images of one coloured shape, so the effect of an erase can be seen and counted. Its"
+                + " classifier labels each image's colour and shape. The three methods erase the concept \"red\" with \"blue\" as"
+                + " the target; a correct edit turns red shapes blue and leaves the other colours alone.</p>"
+                + "<p>The same on a real Stable Diffusion v1.4 ONNX export (optimum layout), e.g. erasing nudity and validating on"
+                + " I2P prompts:</p><pre>./erasekit erase sd-v1-4-onnx --method rece --preset nudity --concept nudity -o nudity.safetensors\n"
+                + "./erasekit validate sd-v1-4-onnx --edit nudity.safetensors --erase-prompts i2p.csv --preserve-prompts coco_30k.csv"
+                + " --limit 100 -o nudity-report</pre><p><small>model: " + Report.esc(dir.toString()) + "</small></p>";
+    }
+
+    /** models/tiny-shapes next to the installation: -Derasekit.home (the launcher sets it), else beside the jar. */
+    static Path bundledModel() {
+        String home = System.getProperty("erasekit.home");
+        List<Path> candidates = new ArrayList<>();
+        if (home != null) candidates.add(Path.of(home, "models", "tiny-shapes"));
+        try {
+            Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path p = jar; p != null; p = p.getParent()) candidates.add(p.resolve("models/tiny-shapes"));
+        } catch (Exception e) {
+            // no code source: rely on the other candidates
+        }
+        candidates.add(Path.of("models", "tiny-shapes"));
+        return candidates.stream().filter(p -> Files.exists(p.resolve("unet/model.onnx"))).findFirst()
+                .orElseThrow(() -> new ErasekitException("the bundled demo model models/tiny-shapes was not found; pass --model DIR"));
     }
 }

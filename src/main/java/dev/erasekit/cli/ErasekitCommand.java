@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 /** The top-level {@code erasekit} command. */
 @Command(name = "erasekit", mixinStandardHelpOptions = true, versionProvider = ErasekitCommand.Version.class,
         description = "Erase concepts from Stable Diffusion models in closed form (UCE, RECE, surgical anchor erase).",
-        subcommands = {DemoCommand.class, InspectCommand.class, TokenizeCommand.class, EmbedCommand.class,
+        subcommands = {DemoCommand.class, SolverDemoCommand.class, ValidateCommand.class, InspectCommand.class, TokenizeCommand.class, EmbedCommand.class,
                 EraseCommand.class, ApplyCommand.class, AttackCommand.class, GenerateCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
 public final class ErasekitCommand implements Runnable {
 

@@ -49,7 +49,7 @@ class CliTest {
 
     @Test
     void demoSolvesOnEveryBackendAndAgreesWithTheReference() {
-        Run r = run("demo");
+        Run r = run("solver-demo");
         assertEquals(0, r.code(), r.err());
         for (String b : new String[] {"java ", "openblas ", "cuda "}) assertTrue(r.out().contains("  " + b), r.out());
         assertTrue(r.out().contains("(reference)"), r.out());

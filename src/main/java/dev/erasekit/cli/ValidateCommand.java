@@ -1,0 +1,85 @@
+package dev.erasekit.cli;
+
+import dev.erasekit.edit.Edit;
+import dev.erasekit.edit.EditFile;
+import dev.erasekit.eval.ImageClassifier;
+import dev.erasekit.eval.PromptSet;
+import dev.erasekit.eval.Report;
+import dev.erasekit.eval.Validation;
+import dev.erasekit.model.StableDiffusionModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code erasekit validate MODEL --edit EDIT --erase-prompts CSV --preserve-prompts CSV -o REPORT_DIR} */
+@Command(name = "validate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Generate base and edited images with the same seeds for erase and preserve prompts (CSV with a",
+                "'prompt' column; per-row evaluation_seed, evaluation_guidance, sd_image_width/height honoured), measure",
+                "the edit (mechanistic ε metrics, PSNR/SSIM, optional classifier) and write report.json and index.html."})
+final class ValidateCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Base model folder.")
+    Path model;
+
+    @Option(names = "--edit", required = true, paramLabel = "EDIT", description = "Edit file to validate.")
+    Path editFile;
+
+    @Option(names = "--erase-prompts", required = true, paramLabel = "CSV", description = "Prompts the edit should change.")
+    Path erasePrompts;
+
+    @Option(names = "--preserve-prompts", required = true, paramLabel = "CSV", description = "Prompts the edit should leave alone.")
+    Path preservePrompts;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Use the first N prompts of each file (0: all).")
+    int limit;
+
+    @Option(names = "--classifier", paramLabel = "FILE.onnx", description = "An ONNX image classifier, labels.json beside it.")
+    Path classifier;
+
+    @Option(names = "--steps", defaultValue = "25", description = "Inference steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--scheduler", defaultValue = "default", description = "Scheduler (default: the model's).")
+    String scheduler;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for rows without evaluation_seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--guidance", defaultValue = "7.5", description = "Guidance for rows without evaluation_guidance.")
+    double guidance;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache.")
+    Path cacheDir;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "REPORT_DIR", description = "Folder for the report.")
+    Path output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        CliPaths.requireOutputFolder(output);
+        StableDiffusionModel m = StableDiffusionModel.open(model);
+        Edit edit = EditFile.read(editFile);
+        int size = m.unetConfig().sampleSize() * dev.erasekit.diffusion.Txt2Img.vaeScaleFactor(m);
+        PromptSet erase = PromptSet.read(erasePrompts, limit, seed, guidance, size, size);
+        PromptSet preserve = PromptSet.read(preservePrompts, limit, seed, guidance, size, size);
+        Files.createDirectories(output);
+        try (ImageClassifier c = classifier == null ? null : new ImageClassifier(classifier)) {
+            Validation.Result r = Validation.run(m, CliPaths.cache(cacheDir), List.of(new Validation.Variant("base", null),
+                    new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, c, output,
+                    new Validation.Settings(steps, scheduler), v -> System.err.println("erasekit: generated " + v));
+            Path index = Report.write(output, "erasekit validation: " + edit.method().toUpperCase() + " " + edit.concepts(), null, r,
+                    c == null ? Map.of() : c.labels(), edit.concepts(), Map.of("model", m.dir().toString(), "edit", editFile.toString()));
+            spec.commandLine().getOut().printf("wrote %s%n", index.toAbsolutePath());
+        }
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

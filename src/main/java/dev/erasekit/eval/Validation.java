@@ -1,0 +1,140 @@
+package dev.erasekit.eval;
+
+import dev.erasekit.diffusion.NoiseSource;
+import dev.erasekit.diffusion.Txt2Img;
+import dev.erasekit.diffusion.UnetSession;
+import dev.erasekit.edit.Edit;
+import dev.erasekit.io.Png;
+import dev.erasekit.model.StableDiffusionModel;
+import dev.erasekit.text.ClipTokenizer;
+import dev.erasekit.text.TextEmbedder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Evidence that an edit works and does no harm (DESIGN §3.5): the base model and each edited variant
+ * generate every erase and preserve prompt with the same seed; an optional classifier labels each
+ * image; PSNR/SSIM compare edited with base images on the preserve prompts; and the mechanistic
+ * metrics are measured on the UNet directly at sampled (x_t, t): the guidance-term residual
+ * ‖ε'(x,c_e) − ε(x,c_a)‖/‖ε(x,c_e) − ε(x,c_a)‖, the unconditional drift ‖ε'(x,∅) − ε(x,∅)‖/‖ε(x,∅)‖ and the
+ * preserve drift ‖ε'(x,c_p) − ε(x,c_p)‖/‖ε(x,c_p)‖.
+ */
+public final class Validation {
+    private static final float[] SAMPLE_TIMESTEPS = {900, 500, 100};
+
+    /** A model variant: the base (edit null) or an edit. */
+    public record Variant(String name, Edit edit) {
+    }
+
+    /** Generation settings shared by all prompts (per-row CSV values override seed, guidance, size). */
+    public record Settings(int steps, String scheduler) {
+    }
+
+    /** One generated image. */
+    public record Image(String set, int prompt, String text, String variant, String file, Map<String, String> labels) {
+    }
+
+    /** Per-variant numbers. */
+    public record VariantMetrics(String variant, double guidanceResidual, double unconditionalDrift, double preserveDrift,
+                                 double psnr, double ssim) {
+    }
+
+    public record Result(List<Image> images, List<VariantMetrics> metrics, PromptSet erase, PromptSet preserve) {
+    }
+
+    public static Result run(StableDiffusionModel model, Path cacheRoot, List<Variant> variants, PromptSet erase,
+                             PromptSet preserve, ImageClassifier classifier, Path reportDir, Settings s,
+                             Consumer<String> progress) throws IOException {
+        Files.createDirectories(reportDir.resolve("images"));
+        List<Image> images = new ArrayList<>();
+        Map<String, float[]> baseImages = new LinkedHashMap<>();
+        Map<String, double[]> quality = new LinkedHashMap<>();
+        for (Variant v : variants) {
+            double psnr = 0, ssim = 0;
+            int n = 0;
+            try (Txt2Img pipe = new Txt2Img(model, cacheRoot, v.edit(), Txt2Img.EditMode.WEIGHTS)) {
+                for (PromptSet set : List.of(erase, preserve)) {
+                    String kind = set == erase ? "erase" : "preserve";
+                    for (int i = 0; i < set.prompts().size(); i++) {
+                        PromptSet.Prompt p = set.prompts().get(i);
+                        Txt2Img.Result r = pipe.generate(new Txt2Img.Request(p.text(), "", p.seed(), s.steps(), p.guidance(),
+                                s.scheduler(), p.width(), p.height(), null), null);
+                        String file = "images/" + kind + "-" + i + "-" + v.name().toLowerCase().replaceAll("[^a-z0-9]+", "_") + ".png";
+                        Png.write(reportDir.resolve(file), Png.rgb(r.image(), r.imageWidth(), r.imageHeight()),
+                                Map.of("parameters", p.text() + "\nSeed: " + p.seed() + ", Variant: " + v.name()));
+                        Map<String, String> labels = classifier == null ? Map.of()
+                                : classifier.classify(r.image(), r.imageWidth(), r.imageHeight());
+                        images.add(new Image(kind, i, p.text(), v.name(), file, labels));
+                        String key = kind + i;
+                        if (v.edit() == null) {
+                            baseImages.put(key, r.image());
+                        } else if (kind.equals("preserve") && baseImages.containsKey(key)) {
+                            psnr += Math.min(100, ImageMetrics.psnr(r.image(), baseImages.get(key)));
+                            ssim += ImageMetrics.ssim(r.image(), baseImages.get(key), r.imageWidth(), r.imageHeight());
+                            n++;
+                        }
+                    }
+                }
+            }
+            quality.put(v.name(), new double[] {n == 0 ? Double.NaN : psnr / n, n == 0 ? Double.NaN : ssim / n});
+            if (progress != null) progress.accept(v.name());
+        }
+        List<VariantMetrics> metrics = new ArrayList<>();
+        for (Variant v : variants) {
+            double[] m = v.edit() == null ? new double[] {Double.NaN, 0, 0} : mechanistic(model, cacheRoot, v.edit(), preserve);
+            double[] q = quality.get(v.name());
+            metrics.add(new VariantMetrics(v.name(), m[0], m[1], m[2], q[0], q[1]));
+        }
+        return new Result(images, metrics, erase, preserve);
+    }
+
+    /** {guidance-term residual, unconditional drift, preserve drift}, at 3 timesteps × a fixed latent. */
+    static double[] mechanistic(StableDiffusionModel model, Path cacheRoot, Edit edit, PromptSet preserve) {
+        int size = model.unetConfig().sampleSize(), d = model.textWidth();
+        long[] xs = {1, model.unetConfig().inChannels(), size, size}, cs = {1, 77, d};
+        float[] x = new NoiseSource(1234).gaussian((int) (xs[1] * size * size));
+        @SuppressWarnings("unchecked")
+        List<String> anchors = (List<String>) edit.parameters().getOrDefault("anchors", edit.parameters().get("guides"));
+        double residual = 0, uncond = 0, keep = 0;
+        int nr = 0, np = 0;
+        try (TextEmbedder e = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), cacheRoot);
+             UnetSession base = UnetSession.open(model.unetFile()); UnetSession edited = UnetSession.open(model, edit)) {
+            float[] empty = e.embed("").rows().data();
+            for (float t : SAMPLE_TIMESTEPS) {
+                float[] ts = {t};
+                float[] u0 = base.predict(x, xs, ts, empty, cs), u1 = edited.predict(x, xs, ts, empty, cs);
+                uncond = Math.max(uncond, dist(u1, u0) / dist(u0, null));
+                for (int i = 0; i < edit.concepts().size() && anchors != null; i++) {
+                    float[] ce = e.embed(edit.concepts().get(i)).rows().data();
+                    float[] ca = e.embed(anchors.size() == 1 ? anchors.getFirst() : anchors.get(i)).rows().data();
+                    float[] e0 = base.predict(x, xs, ts, ce, cs), e1 = edited.predict(x, xs, ts, ce, cs),
+                            a0 = base.predict(x, xs, ts, ca, cs);
+                    residual += dist(e1, a0) / dist(e0, a0);
+                    nr++;
+                }
+                for (int i = 0; i < Math.min(8, preserve.prompts().size()); i++) {
+                    float[] cp = e.embed(preserve.prompts().get(i).text()).rows().data();
+                    float[] p0 = base.predict(x, xs, ts, cp, cs), p1 = edited.predict(x, xs, ts, cp, cs);
+                    keep += dist(p1, p0) / dist(p0, null);
+                    np++;
+                }
+            }
+        }
+        return new double[] {nr == 0 ? Double.NaN : residual / nr, uncond, np == 0 ? Double.NaN : keep / np};
+    }
+
+    private static double dist(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double v = a[i] - (b == null ? 0 : b[i]);
+            s += v * v;
+        }
+        return Math.sqrt(s);
+    }
+}
