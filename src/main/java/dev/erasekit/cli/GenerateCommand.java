@@ -59,6 +59,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--edit-mode", defaultValue = "weights", description = "weights (override the UNet's K/V) or embedding (feed M·c).")
     Txt2Img.EditMode editMode;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (ONNX Runtime's GPU build, see the README).")
+    dev.erasekit.diffusion.Device device;
+
     @Option(names = "--latents", paramLabel = "FILE.npy", description = "Initial latents [1, 4, h/8, w/8] (N(0, I) noise) instead of the seed.")
     Path latents;
 
@@ -78,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
         int w = width != null ? width : m.unetConfig().sampleSize() * Txt2Img.vaeScaleFactor(m), h = height != null ? height : w;
         Edit edit = editFile == null ? null : EditFile.read(editFile);
         float[] init = latents == null ? null : Npy.read(latents).floats();
-        try (Txt2Img pipe = new Txt2Img(m, CliPaths.cache(cacheDir), edit, editMode)) {
+        try (Txt2Img pipe = new Txt2Img(m, CliPaths.cache(cacheDir), edit, editMode, device)) {
             for (int b = 0; b < batch; b++) {
                 var req = new Txt2Img.Request(prompt, negative, seed + b, steps, guidance, scheduler, w, h, init);
                 Txt2Img.Result r;

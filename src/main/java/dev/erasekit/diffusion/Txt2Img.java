@@ -30,6 +30,11 @@ public final class Txt2Img implements AutoCloseable {
 
     /** @param edit null for the base model */
     public Txt2Img(StableDiffusionModel model, Path cacheRoot, Edit edit, EditMode mode) {
+        this(model, cacheRoot, edit, mode, Device.CPU);
+    }
+
+    /** @param edit null for the base model; {@code device} runs the UNet and VAE */
+    public Txt2Img(StableDiffusionModel model, Path cacheRoot, Edit edit, EditMode mode, Device device) {
         this.model = model;
         this.width = model.textWidth();
         if (edit != null && !edit.baseFingerprint().equals(model.fingerprint())) {
@@ -42,8 +47,9 @@ public final class Txt2Img implements AutoCloseable {
         }
         this.transform = edit != null && mode == EditMode.EMBEDDING ? edit.sharedFactor().get() : null;
         this.embedder = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), cacheRoot);
-        this.unet = edit != null && mode == EditMode.WEIGHTS ? UnetSession.open(model, edit) : UnetSession.open(model.unetFile());
-        this.vae = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"));
+        this.unet = edit != null && mode == EditMode.WEIGHTS ? UnetSession.open(model, edit, device)
+                : UnetSession.open(model.unetFile(), device);
+        this.vae = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"), device);
         this.schedulerConfig = SchedulerConfig.read(model.dir().resolve("scheduler/scheduler_config.json"));
         this.vaeScale = vaeScaleFactor(model);
     }

@@ -35,10 +35,9 @@ public final class UnetSession implements AutoCloseable {
     private final OnnxJavaType timestepType;
     private final boolean scalarTimestep;
 
-    private UnetSession(Path file, Map<String, OnnxTensor> initializers) {
+    private UnetSession(Path file, Map<String, OnnxTensor> initializers, Device device) {
         this.overrides = new ArrayList<>(initializers.values());
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        try (OrtSession.SessionOptions options = device.options()) {
             for (var e : initializers.entrySet()) options.addInitializer(e.getKey(), e.getValue());
             session = env.createSession(file.toString(), options);
             Map<String, NodeInfo> inputs = session.getInputInfo();
@@ -56,11 +55,19 @@ public final class UnetSession implements AutoCloseable {
 
     /** The base UNet of a model folder (or of a folder written by {@code apply}). */
     public static UnetSession open(Path unetFile) {
-        return new UnetSession(unetFile, Map.of());
+        return open(unetFile, Device.CPU);
+    }
+
+    public static UnetSession open(Path unetFile, Device device) {
+        return new UnetSession(unetFile, Map.of(), device);
     }
 
     /** The model's UNet with the edit's K/V weights applied in memory. */
     public static UnetSession open(StableDiffusionModel model, Edit edit) {
+        return open(model, edit, Device.CPU);
+    }
+
+    public static UnetSession open(StableDiffusionModel model, Edit edit, Device device) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Map<String, OnnxTensor> init = new HashMap<>();
         try {
@@ -76,7 +83,12 @@ public final class UnetSession implements AutoCloseable {
             init.values().forEach(OnnxTensor::close);
             throw new ErasekitException("cannot build the edited weights: " + e.getMessage(), e);
         }
-        return new UnetSession(model.unetFile(), init);
+        try {
+            return new UnetSession(model.unetFile(), init, device);
+        } catch (RuntimeException e) {
+            init.values().forEach(OnnxTensor::close);
+            throw e;
+        }
     }
 
     private static String find(Map<String, NodeInfo> inputs, String name) {

@@ -16,9 +16,8 @@ public final class VaeDecoder implements AutoCloseable {
     private final OrtSession session;
     private final String input;
 
-    public VaeDecoder(Path file) {
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    public VaeDecoder(Path file, Device device) {
+        try (OrtSession.SessionOptions o = device.options()) {
             session = env.createSession(file.toString(), o);
             input = session.getInputNames().iterator().next();
         } catch (OrtException e) {

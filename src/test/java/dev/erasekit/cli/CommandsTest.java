@@ -59,6 +59,10 @@ class CommandsTest {
         String params = dev.erasekit.io.Png.text(out).get("parameters");
         assertTrue(params.startsWith("a photo of a cat\nNegative prompt: \nSteps: 4, Sampler: dpm++2m"), params);
         assertTrue(params.contains("Seed: 3"), params);
+        CliTest.Run gpu = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "x", "--device", "cuda", "-o",
+                tmp.resolve("gpu.png").toString());
+        assertEquals(1, gpu.code());
+        assertTrue(gpu.err().contains("--device cuda needs ONNX Runtime's GPU build"), gpu.err());
         CliTest.Run bad = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "x", "--width", "20", "-o",
                 tmp.resolve("bad.png").toString());
         assertEquals(1, bad.code());
