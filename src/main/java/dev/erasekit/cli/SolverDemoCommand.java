@@ -36,7 +36,7 @@ final class SolverDemoCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         NormalEquations p = SyntheticProblems.sd14(seed, preserveRows);
-        out.printf("erasekit demo: UCE closed form at SD v1.4 shapes (synthetic weights; no model needed)%n");
+        out.printf("erasekit solver-demo: UCE closed form at SD v1.4 shapes (synthetic weights; no model needed)%n");
         out.printf("  32 layers (10×320, 10×640, 12×1280) × 768, %d erase rows, %d preserve rows, λ = 0.5%n%n",
                 p.eraseRows().rows(), preserveRows);
         List<String> names = new ArrayList<>(List.of("cuda", "openblas"));
