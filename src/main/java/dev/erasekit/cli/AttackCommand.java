@@ -53,8 +53,8 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", description = "auto, cuda, openblas or java (default ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache (default $ERASEKIT_CACHE or ~/.cache/erasekit).")
-    Path cacheDir;
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -65,7 +65,7 @@ final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Edit edit = EditFile.read(editFile);
-        try (Eraser eraser = Eraser.open(model, backend, CliPaths.cache(cacheDir))) {
+        try (Eraser eraser = Eraser.open(model, backend, cache.root())) {
             if (!edit.baseFingerprint().equals(eraser.fingerprint())) {
                 throw new ErasekitException("this edit was made for the base model " + edit.baseFingerprint() + ", but " + model
                         + " is " + eraser.fingerprint());

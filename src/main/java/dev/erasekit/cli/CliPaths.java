@@ -1,7 +1,6 @@
 package dev.erasekit.cli;
 
 import dev.erasekit.ErasekitException;
-import dev.erasekit.text.TextEmbedder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,11 +13,6 @@ final class CliPaths {
     static void requireOutputFolder(Path output) {
         Path parent = output.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) throw new ErasekitException("output folder does not exist: " + parent);
-    }
-
-    /** --cache-dir, or the default cache ($ERASEKIT_CACHE, $XDG_CACHE_HOME/erasekit, ~/.cache/erasekit). */
-    static Path cache(Path option) {
-        return option != null ? option : TextEmbedder.defaultCacheRoot();
     }
 
     /** Deletes a folder tree if it exists (links are removed, not followed). */

@@ -51,8 +51,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "erasekit-demo", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache.")
-    Path cacheDir;
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -77,8 +77,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf("erasekit demo: erasing \"red\" (anchor \"blue\") from the toy model %s%n", dir);
         List<Validation.Variant> variants = new ArrayList<>(List.of(new Validation.Variant("base", null)));
-        Path cache = CliPaths.cache(cacheDir);
-        try (Eraser eraser = Eraser.open(dir, backend, cache)) {
+        Path cacheRoot = cache.root();
+        try (Eraser eraser = Eraser.open(dir, backend, cacheRoot)) {
             // the other colours are preserved, as a user of UCE would (DESIGN §3.1: retain "" plus preserves)
             List<String> red = List.of("red"), blue = List.of("blue"), keep = List.of("green", "yellow", "blue");
             Edit uce = eraser.erase(Eraser.Request.uce(red, blue, keep, UceSettings.DEFAULTS)).edit();
@@ -94,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
         CliPaths.deleteTree(tmp);
         StableDiffusionModel m = StableDiffusionModel.open(dir);
         try (ImageClassifier classifier = new ImageClassifier(dir.resolve("classifier/classifier.onnx"))) {
-            Validation.Result res = Validation.run(m, cache, variants, new PromptSet("red captions", erase),
+            Validation.Result res = Validation.run(m, cacheRoot, variants, new PromptSet("red captions", erase),
                     new PromptSet("other captions", preserve), classifier, tmp, new Validation.Settings(steps, "pndm"),
                     v -> out.printf("  generated %d images: %s%n", erase.size() + preserve.size(), v));
             Report.write(tmp, "erasekit demo: erase \"red\", anchor \"blue\" (toy model)", intro(dir), res, classifier.labels(),

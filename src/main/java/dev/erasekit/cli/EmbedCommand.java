@@ -27,8 +27,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt (repeatable).")
     List<String> prompts;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache (default $ERASEKIT_CACHE or ~/.cache/erasekit).")
-    Path cacheDir;
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Output .safetensors file.")
     Path output;
@@ -43,7 +43,7 @@ final class EmbedCommand implements Callable<Integer> {
         Map<String, String> meta = new LinkedHashMap<>();
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
         try (TextEmbedder embedder = new TextEmbedder(ClipTokenizer.load(m.tokenizerDir()), m.textEncoderFile(),
-                CliPaths.cache(cacheDir))) {
+                cache.root())) {
             meta.put("text_encoder_fingerprint", embedder.encoderFingerprint());
             meta.put("model", m.dir().toString());
             for (int i = 0; i < prompts.size(); i++) {

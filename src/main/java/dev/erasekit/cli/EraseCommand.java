@@ -89,8 +89,8 @@ final class EraseCommand implements Callable<Integer> {
             description = "Tensor names: diffusers (unet.load_state_dict) or compvis (A1111/ComfyUI) (default ${DEFAULT-VALUE}).")
     EditFile.KeyStyle keyStyle;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Cache for embeddings and Σ WᵀW (default $ERASEKIT_CACHE or ~/.cache/erasekit).")
-    Path cacheDir;
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "EDIT", description = "Edit file to write (.safetensors).")
     Path output;
@@ -122,7 +122,7 @@ final class EraseCommand implements Callable<Integer> {
                     preserveScale != null ? preserveScale : SurgicalSettings.DEFAULTS.preserveScale(),
                     SurgicalSettings.DEFAULTS.nullTolerance()));
         };
-        try (Eraser eraser = Eraser.open(model, backend, CliPaths.cache(cacheDir))) {
+        try (Eraser eraser = Eraser.open(model, backend, cache.root())) {
             Eraser.Outcome o = eraser.erase(request);
             StageTimes times = o.times();
             times.time("write", () -> {

@@ -65,8 +65,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--latents", paramLabel = "FILE.npy", description = "Initial latents [1, 4, h/8, w/8] (N(0, I) noise) instead of the seed.")
     Path latents;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache (default $ERASEKIT_CACHE or ~/.cache/erasekit).")
-    Path cacheDir;
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.png", description = "Output PNG (batch: OUT-0.png, …).")
     Path output;
@@ -81,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
         int w = width != null ? width : m.unetConfig().sampleSize() * Txt2Img.vaeScaleFactor(m), h = height != null ? height : w;
         Edit edit = editFile == null ? null : EditFile.read(editFile);
         float[] init = latents == null ? null : Npy.read(latents).floats();
-        try (Txt2Img pipe = new Txt2Img(m, CliPaths.cache(cacheDir), edit, editMode, device)) {
+        try (Txt2Img pipe = new Txt2Img(m, cache.root(), edit, editMode, device)) {
             for (int b = 0; b < batch; b++) {
                 var req = new Txt2Img.Request(prompt, negative, seed + b, steps, guidance, scheduler, w, h, init);
                 Txt2Img.Result r;

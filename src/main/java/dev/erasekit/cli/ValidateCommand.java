@@ -53,8 +53,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--guidance", defaultValue = "7.5", description = "Guidance for rows without evaluation_guidance.")
     double guidance;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache.")
-    Path cacheDir;
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "REPORT_DIR", description = "Folder for the report.")
     Path output;
@@ -72,7 +72,7 @@ final class ValidateCommand implements Callable<Integer> {
         PromptSet preserve = PromptSet.read(preservePrompts, limit, seed, guidance, size, size);
         Files.createDirectories(output);
         try (ImageClassifier c = classifier == null ? null : new ImageClassifier(classifier)) {
-            Validation.Result r = Validation.run(m, CliPaths.cache(cacheDir), List.of(new Validation.Variant("base", null),
+            Validation.Result r = Validation.run(m, cache.root(), List.of(new Validation.Variant("base", null),
                     new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, c, output,
                     new Validation.Settings(steps, scheduler), v -> System.err.println("erasekit: generated " + v));
             Path index = Report.write(output, "erasekit validation: " + edit.method().toUpperCase() + " " + edit.concepts(), null, r,

@@ -94,12 +94,6 @@ public final class ClipTokenizer {
         return new Tokens(prompt, ids, List.copyOf(pieces.subList(0, content)), content, pieces.size() - content);
     }
 
-    /** All token ids of the prompt, untruncated, without BOS/EOS (for tools that need the full count). */
-    public int countTokens(String prompt) {
-        Tokens t = encode(prompt);
-        return t.contentLength() + t.truncated();
-    }
-
     static String clean(String text) {
         String nfc = Normalizer.normalize(text, Normalizer.Form.NFC);
         return WHITESPACE.matcher(nfc).replaceAll(" ").strip().toLowerCase(java.util.Locale.ROOT);

@@ -9,12 +9,10 @@ import java.lang.foreign.ValueLayout;
 final class DeviceBuffer implements AutoCloseable {
     private final Cudart rt;
     private final MemorySegment ptr;
-    private final long bytes;
     private boolean closed;
 
     private DeviceBuffer(Cudart rt, long bytes) {
         this.rt = rt;
-        this.bytes = bytes;
         this.ptr = rt.malloc(Math.max(1, bytes));
     }
 
@@ -73,10 +71,6 @@ final class DeviceBuffer implements AutoCloseable {
             rt.memcpy(host, ptr, Integer.BYTES, Cudart.DEVICE_TO_HOST);
             return host.get(ValueLayout.JAVA_INT, 0);
         }
-    }
-
-    long bytes() {
-        return bytes;
     }
 
     @Override
