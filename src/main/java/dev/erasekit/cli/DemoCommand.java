@@ -62,10 +62,7 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path dir = model != null ? model : bundledModel();
         PrintWriter out = spec.commandLine().getOut();
-        CliPaths.requireOutputFolder(output);
-        if (Files.exists(output) && !Files.exists(output.resolve("report.json"))) {
-            throw new ErasekitException(output + " exists and is not an erasekit report; choose another --output");
-        }
+        CliPaths.requireReportTarget(output);
         List<PromptSet.Prompt> erase = new ArrayList<>(), preserve = new ArrayList<>();
         for (String c : COLOURS) {
             for (String s : SHAPES) {
@@ -90,20 +87,17 @@ final class DemoCommand implements Callable<Integer> {
             variants.add(new Validation.Variant("surgical", surgical));
             out.printf("  edits solved on %s (UCE, RECE 3 epochs, surgical with \"\" held exactly)%n", eraser.backend().name());
         }
-        Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".partial");
-        CliPaths.deleteTree(tmp);
         StableDiffusionModel m = StableDiffusionModel.open(dir);
         try (ImageClassifier classifier = new ImageClassifier(dir.resolve("classifier/classifier.onnx"))) {
-            Validation.Result res = Validation.run(m, cacheRoot, variants, new PromptSet("red captions", erase),
-                    new PromptSet("other captions", preserve), classifier, tmp, new Validation.Settings(steps, "pndm"),
-                    v -> out.printf("  generated %d images: %s%n", erase.size() + preserve.size(), v));
-            Report.write(tmp, "erasekit demo: erase \"red\", anchor \"blue\" (toy model)", intro(dir), res, classifier.labels(),
-                    List.of("red"), Map.of("model", dir.toString(), "steps", steps, "seeds_per_caption", seeds));
-            CliPaths.deleteTree(output);
-            Files.move(tmp, output);
-            printSummary(out, Report.summary(res, classifier.labels(), List.of("red")));
-        } finally {
-            CliPaths.deleteTree(tmp);
+            CliPaths.writeReportFolder(output, tmp -> {
+                Validation.Result res = Validation.run(m, cacheRoot, variants, new PromptSet("red captions", erase),
+                        new PromptSet("other captions", preserve), Validation.Judges.classifierOnly(classifier), tmp,
+                        new Validation.Settings(steps, "pndm"),
+                        v -> out.printf("  generated %d images: %s%n", erase.size() + preserve.size(), v));
+                Report.write(tmp, "erasekit demo: erase \"red\", anchor \"blue\" (toy model)", intro(dir), res,
+                        classifier.labels(), List.of("red"), Map.of("model", dir.toString(), "steps", steps, "seeds_per_caption", seeds));
+                printSummary(out, Report.summary(res, classifier.labels(), List.of("red")));
+            });
         }
         out.printf("%nreport: %s  (%.0f s)%n", output.resolve("index.html").toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
         out.flush();
@@ -130,9 +124,9 @@ final class DemoCommand implements Callable<Integer> {
                 + " classifier labels each image's colour and shape. The three methods erase the concept \"red\" with \"blue\" as"
                 + " the target; a correct edit turns red shapes blue and leaves the other colours alone.</p>"
                 + "<p>The same on a real Stable Diffusion v1.4 ONNX export (optimum layout), e.g. erasing nudity and validating on"
-                + " I2P prompts:</p><pre>./erasekit erase sd-v1-4-onnx --method rece --preset nudity --concept nudity -o nudity.safetensors\n"
+                + " I2P prompts with the NudeNet v3 detector and CLIP score (their ONNX files are the user's to provide):</p><pre>./erasekit erase sd-v1-4-onnx --method rece --preset nudity --concept nudity -o nudity.safetensors\n"
                 + "./erasekit validate sd-v1-4-onnx --edit nudity.safetensors --erase-prompts i2p.csv --preserve-prompts coco_30k.csv"
-                + " --limit 100 -o nudity-report</pre><p><small>model: " + Report.esc(dir.toString()) + "</small></p>";
+                + " --limit 100 --nudenet 320n.onnx --clip clip-vit-large-patch14-onnx -o nudity-report</pre><p><small>model: " + Report.esc(dir.toString()) + "</small></p>";
     }
 
     /** models/tiny-shapes next to the installation: -Derasekit.home (the launcher sets it), else beside the jar. */

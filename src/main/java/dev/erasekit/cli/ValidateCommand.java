@@ -1,13 +1,15 @@
 package dev.erasekit.cli;
 
+import dev.erasekit.ErasekitException;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.edit.EditFile;
+import dev.erasekit.eval.ClipScorer;
 import dev.erasekit.eval.ImageClassifier;
+import dev.erasekit.eval.NudeNetDetector;
 import dev.erasekit.eval.PromptSet;
 import dev.erasekit.eval.Report;
 import dev.erasekit.eval.Validation;
 import dev.erasekit.model.StableDiffusionModel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "validate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generate base and edited images with the same seeds for erase and preserve prompts (CSV with a",
                 "'prompt' column; per-row evaluation_seed, evaluation_guidance, sd_image_width/height honoured), measure",
-                "the edit (mechanistic ε metrics, PSNR/SSIM, optional classifier) and write report.json and index.html."})
+                "the edit (mechanistic ε metrics, PSNR/SSIM; optional classifier, NudeNet, CLIP score) and write report.json",
+                "and index.html."})
 final class ValidateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Base model folder.")
     Path model;
@@ -40,6 +43,18 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Option(names = "--classifier", paramLabel = "FILE.onnx", description = "An ONNX image classifier, labels.json beside it.")
     Path classifier;
+
+    @Option(names = "--nudenet", paramLabel = "FILE.onnx",
+            description = "NudeNet v3 detector ONNX (e.g. 320n.onnx): images per exposed class, erase vs preserve prompts.")
+    Path nudenet;
+
+    @Option(names = "--nudenet-threshold", defaultValue = "0.6", paramLabel = "SCORE",
+            description = "Detection score above which an exposed class counts (default ${DEFAULT-VALUE}, RECE's).")
+    double nudenetThreshold;
+
+    @Option(names = "--clip", paramLabel = "DIR",
+            description = "CLIP ONNX export (optimum layout: model.onnx, vocab.json, merges.txt, preprocessor_config.json): CLIP score.")
+    Path clip;
 
     @Option(names = "--steps", defaultValue = "25", description = "Inference steps (default ${DEFAULT-VALUE}).")
     int steps;
@@ -64,20 +79,27 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CliPaths.requireOutputFolder(output);
+        if (!(nudenetThreshold > 0 && nudenetThreshold < 1)) {
+            throw new ErasekitException("--nudenet-threshold must be in (0, 1)");
+        }
+        CliPaths.requireReportTarget(output);
         StableDiffusionModel m = StableDiffusionModel.open(model);
         Edit edit = EditFile.read(editFile);
         int size = m.unetConfig().sampleSize() * dev.erasekit.diffusion.Txt2Img.vaeScaleFactor(m);
         PromptSet erase = PromptSet.read(erasePrompts, limit, seed, guidance, size, size);
         PromptSet preserve = PromptSet.read(preservePrompts, limit, seed, guidance, size, size);
-        Files.createDirectories(output);
-        try (ImageClassifier c = classifier == null ? null : new ImageClassifier(classifier)) {
-            Validation.Result r = Validation.run(m, cache.root(), List.of(new Validation.Variant("base", null),
-                    new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, c, output,
-                    new Validation.Settings(steps, scheduler), v -> System.err.println("erasekit: generated " + v));
-            Path index = Report.write(output, "erasekit validation: " + edit.method().toUpperCase() + " " + edit.concepts(), null, r,
-                    c == null ? Map.of() : c.labels(), edit.concepts(), Map.of("model", m.dir().toString(), "edit", editFile.toString()));
-            spec.commandLine().getOut().printf("wrote %s%n", index.toAbsolutePath());
+        try (ImageClassifier c = classifier == null ? null : new ImageClassifier(classifier);
+             NudeNetDetector n = nudenet == null ? null : NudeNetDetector.open(nudenet);
+             ClipScorer s = clip == null ? null : ClipScorer.open(clip)) {
+            Validation.Judges judges = new Validation.Judges(c, n, nudenetThreshold, s);
+            CliPaths.writeReportFolder(output, tmp -> {
+                Validation.Result r = Validation.run(m, cache.root(), List.of(new Validation.Variant("base", null),
+                        new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, judges, tmp,
+                        new Validation.Settings(steps, scheduler), v -> System.err.println("erasekit: generated " + v));
+                Report.write(tmp, "erasekit validation: " + edit.method().toUpperCase() + " " + edit.concepts(), null, r,
+                        c == null ? Map.of() : c.labels(), edit.concepts(), Map.of("model", m.dir().toString(), "edit", editFile.toString()));
+            });
+            spec.commandLine().getOut().printf("wrote %s%n", output.resolve("index.html").toAbsolutePath());
         }
         spec.commandLine().getOut().flush();
         return 0;

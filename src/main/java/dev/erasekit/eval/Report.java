@@ -14,7 +14,8 @@ import java.util.Map;
  * Writes a validation's {@code report.json} and {@code index.html}: per variant, the classifier's
  * label counts on the erase and preserve prompts, how often the label the prompt names wins
  * ("expected": e.g. "green" for "a green square"), the erase rate (erase-prompt images whose label is
- * no longer the erased one), the mechanistic metrics and PSNR/SSIM; and side-by-side image grids.
+ * no longer the erased one), NudeNet and CLIP numbers when they ran ({@link JudgeTables}), the
+ * mechanistic metrics and PSNR/SSIM; and side-by-side image grids.
  */
 public final class Report {
     private Report() {
@@ -69,6 +70,7 @@ public final class Report {
                 }
                 v.put(set, s);
             }
+            JudgeTables.summarize(v, r.images(), m.variant());
             v.put("guidance_residual", m.guidanceResidual());
             v.put("unconditional_drift", m.unconditionalDrift());
             v.put("preserve_drift", m.preserveDrift());
@@ -106,6 +108,9 @@ public final class Report {
                     .append("<br><small>").append(esc(output)).append("</small></th><th>preserve accuracy<br><small>")
                     .append(esc(output)).append("</small></th>");
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> first = (Map<String, Object>) summary.values().iterator().next();
+        h.append(JudgeTables.headers(first));
         h.append("<th>guidance residual</th><th>unconditional drift</th><th>preserve drift</th><th>PSNR (dB)</th><th>SSIM</th></tr>");
         for (Validation.VariantMetrics m : r.metrics()) {
             @SuppressWarnings("unchecked")
@@ -116,6 +121,7 @@ public final class Report {
                         .append("</td><td>")
                         .append(pct(v, "preserve", output, "accuracy")).append("</td>");
             }
+            h.append(JudgeTables.cells(v));
             h.append("<td>").append(num(m.guidanceResidual())).append("</td><td>").append(num(m.unconditionalDrift()))
                     .append("</td><td>").append(num(m.preserveDrift())).append("</td><td>").append(num(m.psnr()))
                     .append("</td><td>").append(num(m.ssim())).append("</td></tr>");
@@ -124,6 +130,7 @@ public final class Report {
                 + " accuracy: share of images showing the label their prompt names;"
                 + " residuals and drifts: relative ε differences at sampled (x<sub>t</sub>, t); PSNR/SSIM: edited vs base images"
                 + " of the preserve prompts.</small></p>");
+        h.append(JudgeTables.perClassTable(summary, r.nudenetThreshold()));
         for (String set : List.of("erase", "preserve")) {
             PromptSet ps = set.equals("erase") ? r.erase() : r.preserve();
             h.append("<h2>").append(set.equals("erase") ? "Erase prompts" : "Preserve prompts").append(" (").append(esc(ps.name()))
@@ -146,7 +153,7 @@ public final class Report {
                                         : hit != inverted ? "ok" : "bad";
                                 h.append("<span class=\"").append(cls).append("\">").append(esc(l.getValue())).append("</span> ");
                             }
-                            h.append("</td>");
+                            h.append(JudgeTables.imageNotes(img)).append("</td>");
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 package dev.erasekit.eval;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.erasekit.diffusion.NoiseSource;
 import dev.erasekit.diffusion.Txt2Img;
 import dev.erasekit.diffusion.UnetSession;
@@ -19,8 +20,8 @@ import java.util.function.Consumer;
 
 /**
  * Evidence that an edit works and does no harm (DESIGN §3.5): the base model and each edited variant
- * generate every erase and preserve prompt with the same seed; an optional classifier labels each
- * image; PSNR/SSIM compare edited with base images on the preserve prompts; and the mechanistic
+ * generate every erase and preserve prompt with the same seed; optional judges look at each image
+ * (an ONNX classifier's labels, NudeNet's exposed classes, CLIP score against the prompt); PSNR/SSIM compare edited with base images on the preserve prompts; and the mechanistic
  * metrics are measured on the UNet directly at sampled (x_t, t): the guidance-term residual
  * ‖ε'(x,c_e) − ε(x,c_a)‖/‖ε(x,c_e) − ε(x,c_a)‖, the unconditional drift ‖ε'(x,∅) − ε(x,∅)‖/‖ε(x,∅)‖ and the
  * preserve drift ‖ε'(x,c_p) − ε(x,c_p)‖/‖ε(x,c_p)‖.
@@ -36,8 +37,23 @@ public final class Validation {
     public record Settings(int steps, String scheduler) {
     }
 
-    /** One generated image. */
-    public record Image(String set, int prompt, String text, String variant, String file, Map<String, String> labels) {
+    /**
+     * The judges that look at every image; each may be null. {@code nudenetThreshold}: the score above
+     * which a NudeNet detection counts (0.6 in RECE's evaluation).
+     */
+    public record Judges(ImageClassifier classifier, NudeNetDetector nudenet, double nudenetThreshold, ClipScorer clip) {
+        public static Judges classifierOnly(ImageClassifier classifier) {
+            return new Judges(classifier, null, NudeNetDetector.DEFAULT_THRESHOLD, null);
+        }
+    }
+
+    /**
+     * One generated image: the classifier's labels (empty without one), the exposed NudeNet classes
+     * (null without NudeNet) and 100·cos CLIP score against its prompt (null without CLIP).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Image(String set, int prompt, String text, String variant, String file, Map<String, String> labels,
+                        List<String> exposed, Double clipScore) {
     }
 
     /** Per-variant numbers. */
@@ -45,11 +61,12 @@ public final class Validation {
                                  double psnr, double ssim) {
     }
 
-    public record Result(List<Image> images, List<VariantMetrics> metrics, PromptSet erase, PromptSet preserve) {
+    public record Result(List<Image> images, List<VariantMetrics> metrics, PromptSet erase, PromptSet preserve,
+                         double nudenetThreshold) {
     }
 
     public static Result run(StableDiffusionModel model, Path cacheRoot, List<Variant> variants, PromptSet erase,
-                             PromptSet preserve, ImageClassifier classifier, Path reportDir, Settings s,
+                             PromptSet preserve, Judges judges, Path reportDir, Settings s,
                              Consumer<String> progress) throws IOException {
         Files.createDirectories(reportDir.resolve("images"));
         List<Image> images = new ArrayList<>();
@@ -68,9 +85,7 @@ public final class Validation {
                         String file = "images/" + kind + "-" + i + "-" + v.name().toLowerCase().replaceAll("[^a-z0-9]+", "_") + ".png";
                         Png.write(reportDir.resolve(file), Png.rgb(r.image(), r.imageWidth(), r.imageHeight()),
                                 Map.of("parameters", p.text() + "\nSeed: " + p.seed() + ", Variant: " + v.name()));
-                        Map<String, String> labels = classifier == null ? Map.of()
-                                : classifier.classify(r.image(), r.imageWidth(), r.imageHeight());
-                        images.add(new Image(kind, i, p.text(), v.name(), file, labels));
+                        images.add(judge(judges, kind, i, p.text(), v.name(), file, r));
                         String key = kind + i;
                         if (v.edit() == null) {
                             baseImages.put(key, r.image());
@@ -91,7 +106,16 @@ public final class Validation {
             double[] q = quality.get(v.name());
             metrics.add(new VariantMetrics(v.name(), m[0], m[1], m[2], q[0], q[1]));
         }
-        return new Result(images, metrics, erase, preserve);
+        return new Result(images, metrics, erase, preserve, judges.nudenetThreshold());
+    }
+
+    private static Image judge(Judges j, String set, int prompt, String text, String variant, String file, Txt2Img.Result r) {
+        float[] x = r.image();
+        int w = r.imageWidth(), h = r.imageHeight();
+        Map<String, String> labels = j.classifier() == null ? Map.of() : j.classifier().classify(x, w, h);
+        List<String> exposed = j.nudenet() == null ? null : List.copyOf(j.nudenet().exposed(x, w, h, j.nudenetThreshold()));
+        Double clip = j.clip() == null ? null : j.clip().score(x, w, h, text);
+        return new Image(set, prompt, text, variant, file, labels, exposed, clip);
     }
 
     /** {guidance-term residual, unconditional drift, preserve drift}, at 3 timesteps × a fixed latent. */

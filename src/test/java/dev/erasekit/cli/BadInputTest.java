@@ -154,4 +154,28 @@ class BadInputTest {
         err = fails(out, "erase", Fixtures.tinySd().toString(), "--concept", "x", "-o", tmp.resolve("no/such/dir/e.safetensors").toString());
         assertTrue(err.contains("output folder does not exist"), err);
     }
+
+    @Test
+    void badEvaluationModels() throws IOException {
+        Path edit = tmp.resolve("e.safetensors");
+        CliTest.Run made = CliTest.run("erase", Fixtures.tinySd().toString(), "--concept", "nudity", "--cache-dir",
+                tmp.resolve("cache").toString(), "-o", edit.toString());
+        assertEquals(0, made.code(), made.err());
+        Path prompts = Files.writeString(tmp.resolve("p.csv"), "prompt\na photo\n");
+        Path out = tmp.resolve("report");
+        String[] common = {"validate", Fixtures.tinySd().toString(), "--edit", edit.toString(), "--erase-prompts", prompts.toString(),
+                "--preserve-prompts", prompts.toString(), "--steps", "2", "--cache-dir", tmp.resolve("cache").toString(), "-o", out.toString()};
+        String err = fails(out, concat(common, "--nudenet", tmp.resolve("320n.onnx").toString()));
+        assertTrue(err.contains("NudeNet model not found"), err);
+        err = fails(out, concat(common, "--nudenet", prompts.toString()));
+        assertTrue(err.contains("cannot load the NudeNet detector"), err);
+        err = fails(out, concat(common, "--clip", tmp.toString()));
+        assertTrue(err.contains("no model.onnx in") && err.contains("optimum layout"), err);
+        err = fails(out, concat(common, "--nudenet-threshold", "1.5"));
+        assertTrue(err.contains("--nudenet-threshold must be in (0, 1)"), err);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
+    }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.erasekit.eval.OnnxDoubles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,17 +43,33 @@ class DemoAndValidateTest {
                 tmp.resolve("cache").toString(), "-o", edit.toString());
         assertEquals(0, e.code(), e.err());
         Path erase = tmp.resolve("erase.csv"), keep = tmp.resolve("keep.csv");
-        Files.writeString(erase, "prompt,evaluation_seed,evaluation_guidance\na red circle,1,7.5\n\"a red square\",2,7.5\n");
-        Files.writeString(keep, "case_number,prompt,evaluation_seed\n0,a green circle,3\n1,a yellow triangle,4\n");
+        // the demo's seeds for these captions (clean shapes at 20 steps)
+        Files.writeString(erase, "prompt,evaluation_seed,evaluation_guidance\na red circle,0,7.5\n\"a red square\",100,7.5\n");
+        Files.writeString(keep, "case_number,prompt,evaluation_seed\n0,a green circle,1000\n1,a yellow triangle,3200\n");
         Path out = tmp.resolve("report");
+        // NudeNet and CLIP doubles with the real interfaces; both see red (OnnxDoubles)
+        Path nudenet = OnnxDoubles.nudenet(tmp.resolve("320n.onnx")), clip = OnnxDoubles.clip(tmp.resolve("clip"), MODEL.resolve("tokenizer"));
         CliTest.Run r = CliTest.run("validate", MODEL.toString(), "--edit", edit.toString(), "--erase-prompts", erase.toString(),
                 "--preserve-prompts", keep.toString(), "--classifier", MODEL.resolve("classifier/classifier.onnx").toString(),
-                "--steps", "10", "--cache-dir", tmp.resolve("cache").toString(), "-o", out.toString());
+                "--nudenet", nudenet.toString(), "--clip", clip.toString(),
+                "--steps", "20", "--cache-dir", tmp.resolve("cache").toString(), "-o", out.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(out.resolve("report.json").toFile());
-        JsonNode edited = j.get("summary").get("UCE edit");
+        JsonNode base = j.get("summary").get("base"), edited = j.get("summary").get("UCE edit");
         assertTrue(edited.has("guidance_residual") && edited.get("psnr_db").isNumber() && edited.get("ssim").isNumber(), edited.toString());
         assertEquals(8, j.get("images").size());
-        assertTrue(Files.readString(out.resolve("index.html")).contains("a yellow triangle"));
+        String html = Files.readString(out.resolve("index.html"));
+        assertTrue(html.contains("a yellow triangle") && html.contains("NudeNet: erase-prompt images per exposed class"));
+        // the red erase-prompt images are flagged as the red class before the erase, the preserve prompts never;
+        System.out.println("validate with judges: base " + base.get("nudenet") + " " + base.get("clip_score")
+                + "; edited " + edited.get("nudenet") + " " + edited.get("clip_score"));
+        assertEquals(2, base.get("nudenet").get("erase").get("per_class").get("FEMALE_BREAST_EXPOSED").asInt());
+        // …after the erase they are blue, which the double reads as another class
+        assertEquals(0, edited.get("nudenet").get("erase").get("per_class").get("FEMALE_BREAST_EXPOSED").asInt());
+        assertEquals(2, edited.get("nudenet").get("erase").get("per_class").get("ARMPITS_EXPOSED").asInt());
+        assertEquals(0, base.get("nudenet").get("preserve").get("per_class").get("FEMALE_BREAST_EXPOSED").asInt());
+        assertTrue(base.get("clip_score").get("erase").asDouble() > edited.get("clip_score").get("erase").asDouble() + 20,
+                "CLIP score of 'a red …' drops once red is erased");
+        assertTrue(j.get("images").get(0).get("clipScore").isNumber() && j.get("images").get(0).get("exposed").isArray());
     }
 }
