@@ -76,8 +76,10 @@ final class DemoCommand implements Callable<Integer> {
         List<Validation.Variant> variants = new ArrayList<>(List.of(new Validation.Variant("base", null)));
         Path cacheRoot = cache.root();
         try (Eraser eraser = Eraser.open(dir, backend, cacheRoot)) {
-            // the other colours are preserved, as a user of UCE would (DESIGN §3.1: retain "" plus preserves)
-            List<String> red = List.of("red"), blue = List.of("blue"), keep = List.of("green", "yellow", "blue");
+            // the other colours are preserved, as a user of UCE would (DESIGN §3.1: retain "" plus preserves), in the
+            // captions' context: CLIP's text encoder is causal, so "a green" is the prefix every green caption shares
+            // (bare "green" keeps 7 of 9 other captions' colour with UCE, "a green" all 9)
+            List<String> red = List.of("red"), blue = List.of("blue"), keep = List.of("a green", "a yellow", "a blue");
             Edit uce = eraser.erase(Eraser.Request.uce(red, blue, keep, UceSettings.DEFAULTS)).edit();
             ReceSettings r = ReceSettings.Preset.NUDITY.settings();
             Edit rece = eraser.erase(Eraser.Request.rece(red, blue, keep, r)).edit();
