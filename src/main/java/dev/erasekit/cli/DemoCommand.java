@@ -95,7 +95,12 @@ final class DemoCommand implements Callable<Integer> {
                 Validation.Result res = Validation.run(m, cacheRoot, variants, new PromptSet("red captions", erase),
                         new PromptSet("other captions", preserve), Validation.Judges.classifierOnly(classifier), tmp,
                         new Validation.Settings(steps, "pndm"),
-                        v -> out.printf("  generated %d images: %s%n", erase.size() + preserve.size(), v));
+                        new Validation.Progress() {
+                            @Override
+                            public void variant(String v) {
+                                out.printf("  generated %d images: %s%n", erase.size() + preserve.size(), v);
+                            }
+                        });
                 Report.write(tmp, "erasekit demo: erase \"red\", anchor \"blue\" (toy model)", intro(dir), res,
                         classifier.labels(), List.of("red"), Map.of("model", dir.toString(), "steps", steps, "seeds_per_caption", seeds));
                 printSummary(out, Report.summary(res, classifier.labels(), List.of("red")));

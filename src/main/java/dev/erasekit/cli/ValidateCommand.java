@@ -14,6 +14,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -93,11 +97,21 @@ final class ValidateCommand implements Callable<Integer> {
              ClipScorer s = clip == null ? null : ClipScorer.open(clip)) {
             Validation.Judges judges = new Validation.Judges(c, n, nudenetThreshold, s);
             CliPaths.writeReportFolder(output, tmp -> {
-                Validation.Result r = Validation.run(m, cache.root(), List.of(new Validation.Variant("base", null),
-                        new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, judges, tmp,
-                        new Validation.Settings(steps, scheduler), v -> System.err.println("erasekit: generated " + v));
-                Report.write(tmp, "erasekit validation: " + edit.method().toUpperCase() + " " + edit.concepts(), null, r,
-                        c == null ? Map.of() : c.labels(), edit.concepts(), Map.of("model", m.dir().toString(), "edit", editFile.toString()));
+                try (ProgressBar bar = new ProgressBarBuilder().setTaskName("images").setStyle(ProgressBarStyle.ASCII)
+                        .setInitialMax(2L * (erase.prompts().size() + preserve.prompts().size()))
+                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                    Validation.Result r = Validation.run(m, cache.root(), List.of(new Validation.Variant("base", null),
+                            new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, judges, tmp,
+                            new Validation.Settings(steps, scheduler), new Validation.Progress() {
+                                @Override
+                                public void image(int done, int total) {
+                                    bar.stepTo(done);
+                                }
+                            });
+                    Report.write(tmp, "erasekit validation: " + edit.method().toUpperCase() + " " + edit.concepts(), null, r,
+                            c == null ? Map.of() : c.labels(), edit.concepts(),
+                            Map.of("model", m.dir().toString(), "edit", editFile.toString()));
+                }
             });
             spec.commandLine().getOut().printf("wrote %s%n", output.resolve("index.html").toAbsolutePath());
         }

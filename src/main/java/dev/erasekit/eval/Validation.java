@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Evidence that an edit works and does no harm (DESIGN §3.5): the base model and each edited variant
@@ -61,15 +60,25 @@ public final class Validation {
                                  double psnr, double ssim) {
     }
 
+    /** Progress of a run: after each image (of all variants' images), after each variant. */
+    public interface Progress {
+        default void image(int done, int total) {
+        }
+
+        default void variant(String name) {
+        }
+    }
+
     public record Result(List<Image> images, List<VariantMetrics> metrics, PromptSet erase, PromptSet preserve,
                          double nudenetThreshold) {
     }
 
     public static Result run(StableDiffusionModel model, Path cacheRoot, List<Variant> variants, PromptSet erase,
                              PromptSet preserve, Judges judges, Path reportDir, Settings s,
-                             Consumer<String> progress) throws IOException {
+                             Progress progress) throws IOException {
         Files.createDirectories(reportDir.resolve("images"));
         List<Image> images = new ArrayList<>();
+        int total = variants.size() * (erase.prompts().size() + preserve.prompts().size());
         Map<String, float[]> baseImages = new LinkedHashMap<>();
         Map<String, double[]> quality = new LinkedHashMap<>();
         for (Variant v : variants) {
@@ -86,6 +95,7 @@ public final class Validation {
                         Png.write(reportDir.resolve(file), Png.rgb(r.image(), r.imageWidth(), r.imageHeight()),
                                 Map.of("parameters", p.text() + "\nSeed: " + p.seed() + ", Variant: " + v.name()));
                         images.add(judge(judges, kind, i, p.text(), v.name(), file, r));
+                        if (progress != null) progress.image(images.size(), total);
                         String key = kind + i;
                         if (v.edit() == null) {
                             baseImages.put(key, r.image());
@@ -98,7 +108,7 @@ public final class Validation {
                 }
             }
             quality.put(v.name(), new double[] {n == 0 ? Double.NaN : psnr / n, n == 0 ? Double.NaN : ssim / n});
-            if (progress != null) progress.accept(v.name());
+            if (progress != null) progress.variant(v.name());
         }
         List<VariantMetrics> metrics = new ArrayList<>();
         for (Variant v : variants) {
