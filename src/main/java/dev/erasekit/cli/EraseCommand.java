@@ -13,7 +13,6 @@ import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.linalg.StageTimes;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

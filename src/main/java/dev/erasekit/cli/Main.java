@@ -1,7 +1,5 @@
 package dev.erasekit.cli;
 
-import picocli.CommandLine;
-
 /** Entry point of the {@code erasekit} command. */
 public final class Main {
     private Main() {

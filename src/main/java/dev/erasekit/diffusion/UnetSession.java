@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.erasekit.ErasekitException;
+import dev.erasekit.OrtSessions;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.linalg.DType;
 import dev.erasekit.linalg.LayerWeights;
@@ -141,9 +142,7 @@ public final class UnetSession implements AutoCloseable {
     @Override
     public void close() {
         try {
-            session.close();
-        } catch (OrtException e) {
-            throw new ErasekitException("cannot close the UNet session: " + e.getMessage(), e);
+            OrtSessions.close(session, "UNet");
         } finally {
             overrides.forEach(OnnxTensor::close);
         }

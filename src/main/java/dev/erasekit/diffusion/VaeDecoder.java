@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.erasekit.ErasekitException;
+import dev.erasekit.OrtSessions;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,10 +45,6 @@ public final class VaeDecoder implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new ErasekitException(e.getMessage(), e);
-        }
+        OrtSessions.close(session, "VAE decoder");
     }
 }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.erasekit.ErasekitException;
+import dev.erasekit.OrtSessions;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.Tokens;
 import java.nio.FloatBuffer;
@@ -102,10 +103,6 @@ public final class ClipScorer implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new ErasekitException(e.getMessage(), e);
-        }
+        OrtSessions.close(session, "CLIP");
     }
 }

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.erasekit.ErasekitException;
+import dev.erasekit.OrtSessions;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -86,10 +87,6 @@ public final class ImageClassifier implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new ErasekitException(e.getMessage(), e);
-        }
+        OrtSessions.close(session, "classifier");
     }
 }

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.erasekit.ErasekitException;
+import dev.erasekit.OrtSessions;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,10 +124,6 @@ public final class NudeNetDetector implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new ErasekitException(e.getMessage(), e);
-        }
+        OrtSessions.close(session, "NudeNet");
     }
 }

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.erasekit.ErasekitException;
+import dev.erasekit.OrtSessions;
 import dev.erasekit.linalg.FloatMatrix;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -72,10 +73,6 @@ public final class TextEncoder implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new ErasekitException("cannot close the text encoder session: " + e.getMessage(), e);
-        }
+        OrtSessions.close(session, "text encoder");
     }
 }
