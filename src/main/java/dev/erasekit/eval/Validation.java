@@ -20,10 +20,11 @@ import java.util.Map;
 /**
  * Evidence that an edit works and does no harm (DESIGN §3.5): the base model and each edited variant
  * generate every erase and preserve prompt with the same seed; optional judges look at each image
- * (an ONNX classifier's labels, NudeNet's exposed classes, CLIP score against the prompt); PSNR/SSIM compare edited with base images on the preserve prompts; and the mechanistic
- * metrics are measured on the UNet directly at sampled (x_t, t): the guidance-term residual
- * ‖ε'(x,c_e) − ε(x,c_a)‖/‖ε(x,c_e) − ε(x,c_a)‖, the unconditional drift ‖ε'(x,∅) − ε(x,∅)‖/‖ε(x,∅)‖ and the
- * preserve drift ‖ε'(x,c_p) − ε(x,c_p)‖/‖ε(x,c_p)‖.
+ * (an ONNX classifier's labels, NudeNet's exposed classes, CLIP score against the prompt); PSNR/SSIM
+ * compare edited with base images on the preserve prompts; and the mechanistic metrics are measured
+ * on the UNet directly at sampled (x_t, t): the guidance-term residual
+ * ‖ε'(x,c_e) − ε(x,c_a)‖/‖ε(x,c_e) − ε(x,c_a)‖, the unconditional drift ‖ε'(x,∅) − ε(x,∅)‖/‖ε(x,∅)‖
+ * and the preserve drift ‖ε'(x,c_p) − ε(x,c_p)‖/‖ε(x,c_p)‖.
  */
 public final class Validation {
     private static final float[] SAMPLE_TIMESTEPS = {900, 500, 100};
