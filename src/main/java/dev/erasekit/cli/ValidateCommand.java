@@ -98,14 +98,13 @@ final class ValidateCommand implements Callable<Integer> {
             Validation.Judges judges = new Validation.Judges(c, n, nudenetThreshold, s);
             CliPaths.writeReportFolder(output, tmp -> {
                 try (ProgressBar bar = new ProgressBarBuilder().setTaskName("images").setStyle(ProgressBarStyle.ASCII)
-                        .setInitialMax(2L * (erase.prompts().size() + preserve.prompts().size()))
                         .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
                     Validation.Result r = Validation.run(m, cache.root(), List.of(new Validation.Variant("base", null),
                             new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, judges, tmp,
                             new Validation.Settings(steps, scheduler), new Validation.Progress() {
                                 @Override
                                 public void image(int done, int total) {
-                                    bar.stepTo(done);
+                                    bar.maxHint(total).stepTo(done);
                                 }
                             });
                     Report.write(tmp, "erasekit validation: " + edit.method().toUpperCase() + " " + edit.concepts(), null, r,

@@ -30,7 +30,7 @@ public final class ClipScorer implements AutoCloseable {
     private final ClipPreprocessor preprocessor;
     private final boolean wantsMask;
 
-    private ClipScorer(Path dir) throws OrtException {
+    private ClipScorer(Path dir) {
         Path model = dir.resolve("model.onnx");
         if (!Files.isRegularFile(model)) {
             throw new ErasekitException("no model.onnx in " + dir + ": --clip expects a CLIP ONNX export (optimum layout: "
@@ -39,11 +39,11 @@ public final class ClipScorer implements AutoCloseable {
         Path tok = Files.exists(dir.resolve("vocab.json")) ? dir : dir.resolve("tokenizer");
         tokenizer = ClipTokenizer.load(tok);
         preprocessor = ClipPreprocessor.read(dir.resolve("preprocessor_config.json"));
-        session = env.createSession(model.toString(), new OrtSession.SessionOptions());
+        session = OrtSessions.open(model, "CLIP model");
         Set<String> in = session.getInputNames(), out = session.getOutputNames();
         if (!in.contains("input_ids") || !in.contains("pixel_values") || !out.contains("text_embeds")
                 || !out.contains("image_embeds")) {
-            session.close();
+            OrtSessions.close(session, "CLIP");
             throw new ErasekitException(model + " is not a CLIP export: inputs " + in + ", outputs " + out
                     + "; expected inputs input_ids, pixel_values and outputs text_embeds, image_embeds");
         }
@@ -52,11 +52,7 @@ public final class ClipScorer implements AutoCloseable {
 
     public static ClipScorer open(Path dir) {
         if (!Files.isDirectory(dir)) throw new ErasekitException("CLIP folder not found: " + dir);
-        try {
-            return new ClipScorer(dir);
-        } catch (OrtException e) {
-            throw new ErasekitException("cannot load the CLIP model in " + dir + ": " + e.getMessage(), e);
-        }
+        return new ClipScorer(dir);
     }
 
     /** 100·cos(image, prompt) for the image [3, h, w] in [0, 1]; not clamped (see {@link #clamp}). */

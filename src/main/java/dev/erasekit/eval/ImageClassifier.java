@@ -41,7 +41,7 @@ public final class ImageClassifier implements AutoCloseable {
                     labels.put(e.getKey(), l);
                 }
             });
-            session = env.createSession(model.toString(), new OrtSession.SessionOptions());
+            session = OrtSessions.open(model, "classifier");
             input = session.getInputNames().iterator().next();
             inputShape = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(input).getInfo()).getShape();
         } catch (IOException | OrtException e) {

@@ -46,8 +46,8 @@ public final class NudeNetDetector implements AutoCloseable {
     private final int size;
     private final int anchors;
 
-    private NudeNetDetector(Path model) throws OrtException {
-        session = env.createSession(model.toString(), new OrtSession.SessionOptions());
+    private NudeNetDetector(Path model) {
+        session = OrtSessions.open(model, "NudeNet detector");
         try {
             input = session.getInputNames().iterator().next();
             long[] in = ((TensorInfo) session.getInputInfo().get(input).getInfo()).getShape();
@@ -63,8 +63,11 @@ public final class NudeNetDetector implements AutoCloseable {
             }
             size = (int) in[2];
             anchors = (int) out[2];
-        } catch (RuntimeException | OrtException e) {
-            session.close();
+        } catch (OrtException e) {
+            OrtSessions.close(session, "NudeNet detector");
+            throw new ErasekitException("cannot load the NudeNet detector " + model + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            OrtSessions.close(session, "NudeNet detector");
             throw e;
         }
     }
@@ -72,11 +75,7 @@ public final class NudeNetDetector implements AutoCloseable {
     /** Opens a NudeNet v3 ONNX file (e.g. 320n.onnx from the nudenet package); clear errors otherwise. */
     public static NudeNetDetector open(Path model) {
         if (!Files.isRegularFile(model)) throw new ErasekitException("NudeNet model not found: " + model);
-        try {
-            return new NudeNetDetector(model);
-        } catch (OrtException e) {
-            throw new ErasekitException("cannot load the NudeNet detector " + model + ": " + e.getMessage(), e);
-        }
+        return new NudeNetDetector(model);
     }
 
     /** Detections in the image [3, h, w] in [0, 1] after NMS, any score above {@link YoloDecoder#NMS_SCORE}. */

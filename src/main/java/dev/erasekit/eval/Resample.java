@@ -73,7 +73,7 @@ public final class Resample {
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < tw; x++) {
                     double s = 0;
-                    for (int k = 0; k < cols.count[x]; k++) s += cols.weight[x][k] * src[c * w * h + y * w + cols.first[x] + k];
+                    for (int k = 0; k < cols.weight[x].length; k++) s += cols.weight[x][k] * src[c * w * h + y * w + cols.first[x] + k];
                     tmp[c * tw * h + y * tw + x] = clamp8((int) Math.round(s));
                 }
             }
@@ -83,7 +83,7 @@ public final class Resample {
             for (int y = 0; y < th; y++) {
                 for (int x = 0; x < tw; x++) {
                     double s = 0;
-                    for (int k = 0; k < rows.count[y]; k++) s += rows.weight[y][k] * tmp[c * tw * h + (rows.first[y] + k) * tw + x];
+                    for (int k = 0; k < rows.weight[y].length; k++) s += rows.weight[y][k] * tmp[c * tw * h + (rows.first[y] + k) * tw + x];
                     out[c * tw * th + y * tw + x] = clamp8((int) Math.round(s));
                 }
             }
@@ -91,11 +91,11 @@ public final class Resample {
         return out;
     }
 
-    /** Per output pixel: the first source pixel, the number of taps and their normalised weights. */
-    private record Taps(int[] first, int[] count, double[][] weight) {
+    /** Per output pixel: the first source pixel and the normalised weights of its taps. */
+    private record Taps(int[] first, double[][] weight) {
         static Taps of(int in, int out) {
             double scale = (double) in / out, filterScale = Math.max(scale, 1), support = 2 * filterScale;
-            int[] first = new int[out], count = new int[out];
+            int[] first = new int[out];
             double[][] weight = new double[out][];
             for (int i = 0; i < out; i++) {
                 double centre = (i + 0.5) * scale;
@@ -108,10 +108,9 @@ public final class Resample {
                 }
                 for (int k = 0; k < wts.length; k++) wts[k] = sum == 0 ? 0 : wts[k] / sum;
                 first[i] = lo;
-                count[i] = wts.length;
                 weight[i] = wts;
             }
-            return new Taps(first, count, weight);
+            return new Taps(first, weight);
         }
 
         /** Keys' cubic convolution kernel with a = −½ (Pillow's bicubic). */
