@@ -1,12 +1,22 @@
 package dev.erasekit;
 
-/** A failure the user can act on: the CLI prints its message alone (no stack trace) and exits ≠ 0. */
-public class ErasekitException extends RuntimeException {
-    public ErasekitException(String message) {
-        super(message);
+import java.util.Objects;
+
+/**
+ * A failure the caller can act on, with a stable {@link ErrorCode}. Its message is one line, written
+ * for the person who gave the input (it names the file, value or option at fault). Subclasses exist
+ * per code so that callers can catch one kind; {@link #code()} tells them apart as well.
+ */
+public abstract class ErasekitException extends RuntimeException {
+    private final ErrorCode code;
+
+    protected ErasekitException(ErrorCode code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = Objects.requireNonNull(code);
     }
 
-    public ErasekitException(String message, Throwable cause) {
-        super(message, cause);
+    /** What kind of failure this is. */
+    public ErrorCode code() {
+        return code;
     }
 }

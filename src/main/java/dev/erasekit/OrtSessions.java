@@ -15,10 +15,34 @@ public final class OrtSessions {
      * becomes "cannot load the {@code what} {@code model}: …".
      */
     public static OrtSession open(Path model, String what) {
+        OrtEnvironment env = OrtRuntime.environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            return OrtEnvironment.getEnvironment().createSession(model.toString(), options);
+            return env.createSession(model.toString(), options);
         } catch (OrtException e) {
-            throw new ErasekitException("cannot load the " + what + " " + model + ": " + e.getMessage(), e);
+            throw loadFailure(what, model, e);
+        }
+    }
+
+    /**
+     * ONNX Runtime's failure to load a model, as the right kind: a missing, unparsable or invalid
+     * model file is {@link CorruptFileException}; anything else (out of memory, a provider) native.
+     */
+    public static ErasekitException loadFailure(String what, Path model, OrtException e) {
+        String message = "cannot load the " + what + " " + model + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        return switch (e.getCode()) {
+            case ORT_NO_SUCHFILE, ORT_NO_MODEL, ORT_INVALID_PROTOBUF, ORT_INVALID_GRAPH, ORT_INVALID_ARGUMENT ->
+                    new CorruptFileException(message, e);
+            default -> new NativeFailureException(message, e);
+        };
+    }
+
+    /** Closes a session on a failure path, keeping the first exception (a close failure there has nothing to add). */
+    public static void closeQuietly(OrtSession session) {
+        if (session == null) return;
+        try {
+            session.close();
+        } catch (OrtException | RuntimeException e) {
+            // the exception being handled is what the caller reports
         }
     }
 
@@ -27,7 +51,7 @@ public final class OrtSessions {
         try {
             session.close();
         } catch (OrtException e) {
-            throw new ErasekitException("cannot close the " + what + " session: " + e.getMessage(), e);
+            throw new NativeFailureException("cannot close the " + what + " session: " + e.getMessage(), e);
         }
     }
 }

@@ -6,10 +6,10 @@ import dev.erasekit.model.EditedModelWriter;
 import dev.erasekit.model.StableDiffusionModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit apply MODEL EDIT -o OUT_DIR}: an edited model folder that ONNX Runtime opens like the original. */
 @Command(name = "apply", mixinStandardHelpOptions = true,
@@ -31,8 +31,9 @@ final class ApplyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Edit edit = EditFile.read(editFile);
         StableDiffusionModel base = StableDiffusionModel.open(model);
+        EditedModelWriter.checkOutput(base, output, editFile);
+        Edit edit = EditFile.read(editFile);
         EditedModelWriter.Report r = EditedModelWriter.write(base, edit, output);
         spec.commandLine().getOut().printf("wrote %s: %s edit of %s, %d K/V layers in unet/model.onnx; other files: %d hard-linked,"
                         + " %d symlinked, %d copied%n", r.out(), edit.method().toUpperCase(), edit.concepts(), r.edited(),

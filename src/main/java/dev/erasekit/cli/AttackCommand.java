@@ -1,7 +1,8 @@
 package dev.erasekit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.WrongBaseException;
 import dev.erasekit.edit.Attack;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.edit.EditFile;
@@ -18,10 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit attack MODEL --edit EDIT --concept TEXT}: how much of an erased concept attacks bring back. */
 @Command(name = "attack", mixinStandardHelpOptions = true, sortOptions = false,
@@ -64,14 +65,18 @@ final class AttackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.positive("--reg", reg);
+        OptionChecks.finite("--eta", eta);
+        OptionChecks.atLeast("--max-pairs", maxPairs, 0);
         Edit edit = EditFile.read(editFile);
-        try (Eraser eraser = Eraser.open(model, backend, cache.root())) {
+        CsvTable table = pairs == null ? null : pairs(); // a bad pairs file is refused before the model loads
+        try (Eraser eraser = Eraser.open(model, backend, cache.root(), CliWarnings.of(spec))) {
             if (!edit.baseFingerprint().equals(eraser.fingerprint())) {
-                throw new ErasekitException("this edit was made for the base model " + edit.baseFingerprint() + ", but " + model
+                throw new WrongBaseException("this edit was made for the base model " + edit.baseFingerprint() + ", but " + model
                         + " is " + eraser.fingerprint());
             }
             StageTimes t = new StageTimes();
-            double[] ringABell = pairs == null ? null : ringABellVector(eraser, t);
+            double[] ringABell = table == null ? null : ringABellVector(eraser, table, t);
             List<LayerWeights> base = eraser.weights(), edited = edit.layers();
             List<Map<String, Object>> all = new ArrayList<>();
             for (String concept : concepts) {
@@ -93,9 +98,14 @@ final class AttackCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double[] ringABellVector(Eraser eraser, StageTimes t) {
+    private CsvTable pairs() {
         CsvTable table = CsvTable.read(pairs);
-        if (table.columns().size() < 2) throw new ErasekitException(pairs + " needs two columns: sensitive prompt, neutral prompt");
+        if (table.columns().size() < 2) throw new CorruptFileException(pairs + " needs two columns: sensitive prompt, neutral prompt");
+        if (table.rows().isEmpty()) throw new CorruptFileException(pairs + " has a header but no prompt pairs");
+        return table;
+    }
+
+    private double[] ringABellVector(Eraser eraser, CsvTable table, StageTimes t) {
         List<String> sensitive = table.column(table.columns().get(0)), neutral = table.column(table.columns().get(1));
         int n = maxPairs > 0 ? Math.min(maxPairs, sensitive.size()) : sensitive.size();
         List<FloatMatrix> s = new ArrayList<>(), u = new ArrayList<>();

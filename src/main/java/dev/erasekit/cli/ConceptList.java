@@ -1,6 +1,7 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.InvalidInputException;
 import dev.erasekit.io.CsvTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,10 +31,10 @@ record ConceptList(List<String> concepts, List<String> guides) {
                 if (!n.isEmpty()) byConcept.putIfAbsent(n, targets == null ? null : targets.get(i));
             }
         } else {
-            if (column != null) throw new ErasekitException("--column applies to CSV files; " + file + " is read line by line");
+            if (column != null) throw new InvalidInputException("--column applies to CSV files; " + file + " is read line by line");
             for (String line : PromptFiles.lines(file)) byConcept.putIfAbsent(line, null);
         }
-        if (byConcept.isEmpty()) throw new ErasekitException(file + " lists no concepts");
+        if (byConcept.isEmpty()) throw new CorruptFileException(file + " lists no concepts");
         List<String> concepts = new ArrayList<>(byConcept.keySet());
         if (max > 0 && concepts.size() > max) concepts = concepts.subList(0, max);
         List<String> guides = new ArrayList<>();

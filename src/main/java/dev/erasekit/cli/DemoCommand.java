@@ -1,6 +1,6 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.edit.Eraser;
 import dev.erasekit.edit.ReceSettings;
@@ -10,6 +10,7 @@ import dev.erasekit.eval.ImageClassifier;
 import dev.erasekit.eval.PromptSet;
 import dev.erasekit.eval.Report;
 import dev.erasekit.eval.Validation;
+import dev.erasekit.io.ReportFolder;
 import dev.erasekit.model.StableDiffusionModel;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -19,9 +20,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code erasekit demo}: on the bundled toy model tiny-shapes (trained on coloured shapes), erase
@@ -60,9 +61,11 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        OptionChecks.atLeast("--seeds", seeds, 1);
+        OptionChecks.atLeast("--steps", steps, 1);
         Path dir = model != null ? model : bundledModel();
         PrintWriter out = spec.commandLine().getOut();
-        CliPaths.requireReportTarget(output);
+        ReportFolder.check(output, List.of(dir), List.of());
         List<PromptSet.Prompt> erase = new ArrayList<>(), preserve = new ArrayList<>();
         for (String c : COLOURS) {
             for (String s : SHAPES) {
@@ -75,8 +78,8 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("erasekit demo: erasing \"red\" (anchor \"blue\") from the toy model %s%n", dir);
         List<Validation.Variant> variants = new ArrayList<>(List.of(new Validation.Variant("base", null)));
         Path cacheRoot = cache.root();
-        try (Eraser eraser = Eraser.open(dir, backend, cacheRoot)) {
-            // the other colours are preserved, as a user of UCE would (DESIGN §3.1: retain "" plus preserves), in the
+        try (Eraser eraser = Eraser.open(dir, backend, cacheRoot, CliWarnings.of(spec))) {
+            // the other colours are preserved, as a user of UCE would (docs/methods.md §2: retain "" plus preserves), in the
             // captions' context: CLIP's text encoder is causal, so "a green" is the prefix every green caption shares
             // (bare "green" keeps 7 of 9 other captions' colour with UCE, "a green" all 9)
             List<String> red = List.of("red"), blue = List.of("blue"), keep = List.of("a green", "a yellow", "a blue");
@@ -91,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         StableDiffusionModel m = StableDiffusionModel.open(dir);
         try (ImageClassifier classifier = new ImageClassifier(dir.resolve("classifier/classifier.onnx"))) {
-            CliPaths.writeReportFolder(output, tmp -> {
+            ReportFolder.write(output, List.of(dir), List.of(), tmp -> {
                 Validation.Result res = Validation.run(m, cacheRoot, variants, new PromptSet("red captions", erase),
                         new PromptSet("other captions", preserve), Validation.Judges.classifierOnly(classifier), tmp,
                         new Validation.Settings(steps, "pndm"),
@@ -149,6 +152,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         candidates.add(Path.of("models", "tiny-shapes"));
         return candidates.stream().filter(p -> Files.exists(p.resolve("unet/model.onnx"))).findFirst()
-                .orElseThrow(() -> new ErasekitException("the bundled demo model models/tiny-shapes was not found; pass --model DIR"));
+                .orElseThrow(() -> new CorruptFileException("the bundled demo model models/tiny-shapes was not found; pass --model DIR"));
     }
 }

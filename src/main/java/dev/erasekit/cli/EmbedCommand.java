@@ -1,5 +1,7 @@
 package dev.erasekit.cli;
 
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.io.OutputPaths;
 import dev.erasekit.io.SafeTensors;
 import dev.erasekit.linalg.DType;
 import dev.erasekit.model.StableDiffusionModel;
@@ -8,14 +10,15 @@ import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit embed MODEL --prompt TEXT... -o FILE.safetensors}: text-encoder outputs [77, width] per prompt. */
 @Command(name = "embed", mixinStandardHelpOptions = true,
@@ -24,8 +27,12 @@ final class EmbedCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model folder.")
     Path model;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "A prompt (repeatable).")
-    List<String> prompts;
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt (repeatable).")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--prompts-file", paramLabel = "FILE",
+            description = "Prompts, one per line (UTF-8; blank lines skipped), or a CSV with a 'prompt' column.")
+    Path promptsFile;
 
     @CommandLine.Mixin
     CacheOption cache = new CacheOption();
@@ -37,13 +44,19 @@ final class EmbedCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-        CliPaths.requireOutputFolder(output);
+    public Integer call() {
+        OutputPaths.checkFile(output, List.of(model), Arrays.asList(promptsFile));
+        List<String> prompts = new ArrayList<>(this.prompts);
+        if (promptsFile != null) {
+            prompts.addAll(promptsFile.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")
+                    ? dev.erasekit.io.CsvTable.read(promptsFile).column("prompt") : PromptFiles.lines(promptsFile));
+        }
+        if (prompts.isEmpty()) throw new InvalidInputException("no prompt: give --prompt TEXT or --prompts-file FILE");
         StableDiffusionModel m = StableDiffusionModel.open(model);
         Map<String, String> meta = new LinkedHashMap<>();
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
         try (TextEmbedder embedder = new TextEmbedder(ClipTokenizer.load(m.tokenizerDir()), m.textEncoderFile(),
-                cache.root())) {
+                m.textWidth(), cache.root(), CliWarnings.of(spec))) {
             meta.put("text_encoder_fingerprint", embedder.encoderFingerprint());
             meta.put("model", m.dir().toString());
             for (int i = 0; i < prompts.size(); i++) {

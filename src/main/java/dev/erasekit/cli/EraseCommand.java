@@ -1,28 +1,29 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
 import dev.erasekit.edit.EditFile;
 import dev.erasekit.edit.Eraser;
 import dev.erasekit.edit.ReceSettings;
 import dev.erasekit.edit.SurgicalSettings;
 import dev.erasekit.edit.UceSettings;
+import dev.erasekit.io.OutputPaths;
 import dev.erasekit.io.SafeTensors;
 import dev.erasekit.linalg.DType;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.linalg.StageTimes;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit erase MODEL --method uce|rece|surgical --concept TEXT ... -o EDIT.safetensors} */
 @Command(name = "erase", mixinStandardHelpOptions = true, sortOptions = false,
@@ -98,18 +99,20 @@ final class EraseCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
-        CliPaths.requireOutputFolder(output);
+    public Integer call() {
+        OptionChecks.atLeast("--max-concepts", maxConcepts, 0);
+        OutputPaths.checkFile(output, List.of(model), Arrays.asList(conceptsFile, preserveFile));
+        if (saveEmbeddings) OutputPaths.checkFile(embeddingsFile(), List.of(model), Arrays.asList(conceptsFile, preserveFile, output));
         List<String> all = new ArrayList<>(concepts), targets = new ArrayList<>(guides);
         if (conceptsFile != null) {
             ConceptList list = ConceptList.read(conceptsFile, column, maxConcepts);
             if (!all.isEmpty() && !list.guides().isEmpty()) {
-                throw new ErasekitException("give concepts either with --concept or in a file with its own guides, not both");
+                throw new InvalidInputException("give concepts either with --concept or in a file with its own guides, not both");
             }
             all.addAll(list.concepts());
             if (targets.isEmpty()) targets.addAll(list.guides());
         }
-        if (all.isEmpty()) throw new ErasekitException("no concept: give --concept TEXT or --concepts-file FILE");
+        if (all.isEmpty()) throw new InvalidInputException("no concept: give --concept TEXT or --concepts-file FILE");
         if (targets.isEmpty()) targets.add(preset != null ? preset.guide : " ");
         List<String> keep = new ArrayList<>(preserves);
         if (preserveFile != null) keep.addAll(PromptFiles.lines(preserveFile));
@@ -121,18 +124,14 @@ final class EraseCommand implements Callable<Integer> {
                     preserveScale != null ? preserveScale : SurgicalSettings.DEFAULTS.preserveScale(),
                     SurgicalSettings.DEFAULTS.nullTolerance()));
         };
-        try (Eraser eraser = Eraser.open(model, backend, cache.root())) {
+        try (Eraser eraser = Eraser.open(model, backend, cache.root(), CliWarnings.of(spec))) {
             Eraser.Outcome o = eraser.erase(request);
             StageTimes times = o.times();
             times.time("write", () -> {
-                try {
-                    EditFile.write(output, o.edit(), keyStyle, eraser.model().layers(), ErasekitCommand.Version.get());
-                    if (saveEmbeddings) writeEmbeddings(o, all.size());
-                } catch (IOException e) {
-                    throw new ErasekitException("cannot write " + output + ": " + e.getMessage(), e);
-                }
+                EditFile.write(output, o.edit(), keyStyle, eraser.model().layers(), ErasekitCommand.Version.get());
+                if (saveEmbeddings) writeEmbeddings(o, o.edit().concepts().size());
             });
-            print(spec.commandLine().getOut(), eraser, o, times, all, targets);
+            print(spec.commandLine().getOut(), eraser, o, times, o.edit().concepts(), request.guides());
         }
         return 0;
     }
@@ -149,7 +148,7 @@ final class EraseCommand implements Callable<Integer> {
         return output.resolveSibling(name + ".embeddings.safetensors");
     }
 
-    private void writeEmbeddings(Eraser.Outcome o, int conceptCount) throws IOException {
+    private void writeEmbeddings(Eraser.Outcome o, int conceptCount) {
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("what", "RECE adversarial embeddings c' per epoch and concept, [77, width] fp32 (from float64)");

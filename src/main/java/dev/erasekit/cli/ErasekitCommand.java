@@ -1,14 +1,12 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.Properties;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The top-level {@code erasekit} command. */
 @Command(name = "erasekit", mixinStandardHelpOptions = true, versionProvider = ErasekitCommand.Version.class,
@@ -31,23 +29,44 @@ public final class ErasekitCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** A configured command line: user errors print one line, no stack trace, exit code 1. */
+    /**
+     * A configured command line: a failure prints one line ("erasekit: …", no stack trace unless -v)
+     * and exits with the code of its kind ({@link ExitCode}); a usage error adds one line pointing to --help.
+     */
     static CommandLine commandLine() {
         Logging.configure(false);
         CommandLine cl = new CommandLine(new ErasekitCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             PrintWriter err = line.getErr();
-            if (e instanceof ErasekitException || e instanceof UncheckedIOException || e instanceof IOException) {
-                err.println("erasekit: " + e.getMessage());
-            } else {
-                err.println("erasekit: internal error: " + e);
-                if (Logging.verbose()) e.printStackTrace(err);
-            }
+            ExitCode code = ExitCode.of(e);
+            err.println("erasekit: " + describe(e, code));
+            if (Logging.verbose()) e.printStackTrace(err);
             err.flush();
-            return 1;
+            return code.value;
+        });
+        cl.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("erasekit: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("bad arguments"));
+            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.flush();
+            return ExitCode.USAGE.value;
         });
         return cl;
+    }
+
+    /** The one line printed for a failure. */
+    private static String describe(Throwable e, ExitCode code) {
+        String message = String.valueOf(e.getMessage()).strip().lines().findFirst().orElse("");
+        return switch (code) {
+            case INTERNAL -> "internal error: " + e.getClass().getName() + (message.isEmpty() ? "" : ": " + message)
+                    + (Logging.verbose() ? "" : " (run with -v for the stack trace, and please report it)");
+            case OUT_OF_RESOURCES -> e instanceof OutOfMemoryError
+                    ? "out of memory (" + message + "); the Java heap is " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                            + " MiB: give a smaller request, or more memory with ERASEKIT_JAVA_OPTS=-Xmx…"
+                    : message;
+            default -> message;
+        };
     }
 
     /** Reads the version Maven wrote into the jar. */

@@ -3,20 +3,25 @@ package dev.erasekit.cli;
 import dev.erasekit.diffusion.Txt2Img;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.edit.EditFile;
+import dev.erasekit.io.AtomicFiles;
 import dev.erasekit.io.Npy;
+import dev.erasekit.io.OutputPaths;
 import dev.erasekit.io.Png;
 import dev.erasekit.model.StableDiffusionModel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit generate MODEL --prompt TEXT ... -o OUT.png} */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -75,31 +80,41 @@ final class GenerateCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-        CliPaths.requireOutputFolder(output);
+    public Integer call() {
+        OptionChecks.atLeast("--batch", batch, 1);
+        List<Path> outputs = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            outputs.add(batch == 1 ? output : output.resolveSibling(output.getFileName().toString()
+                    .replaceFirst("(\\.png)?$", "-" + b + ".png")));
+        }
+        for (Path o : outputs) OutputPaths.checkFile(o, List.of(model), Arrays.asList(editFile, latents));
         StableDiffusionModel m = StableDiffusionModel.open(model);
-        int w = width != null ? width : m.unetConfig().sampleSize() * Txt2Img.vaeScaleFactor(m), h = height != null ? height : w;
+        int w = width != null ? width : Txt2Img.defaultSize(m), h = height != null ? height : width != null ? width : w;
         Edit edit = editFile == null ? null : EditFile.read(editFile);
         float[] init = latents == null ? null : Npy.read(latents).floats();
-        try (Txt2Img pipe = new Txt2Img(m, cache.root(), edit, editMode, device)) {
+        List<Txt2Img.Request> requests = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            requests.add(new Txt2Img.Request(prompt, negative, seed + b, steps, guidance, scheduler, w, h, init));
+        }
+        Txt2Img.check(m, requests.getFirst());
+        try (Txt2Img pipe = new Txt2Img(m, cache.root(), edit, editMode, device); AtomicFiles.Batch files = new AtomicFiles.Batch()) {
             for (int b = 0; b < batch; b++) {
-                var req = new Txt2Img.Request(prompt, negative, seed + b, steps, guidance, scheduler, w, h, init);
+                Txt2Img.Request req = requests.get(b);
                 Txt2Img.Result r;
                 try (ProgressBar bar = new ProgressBarBuilder().setTaskName("image " + (b + 1) + "/" + batch)
                         .setInitialMax(pipe.calls(req)).setStyle(ProgressBarStyle.ASCII).setConsumer(
                                 new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
                     r = pipe.generate(req, bar::stepTo);
                 }
-                Path out = batch == 1 ? output : output.resolveSibling(output.getFileName().toString()
-                        .replaceFirst("(\\.png)?$", "-" + b + ".png"));
                 Map<String, String> text = new LinkedHashMap<>();
                 text.put("parameters", prompt + "\nNegative prompt: " + negative + "\nSteps: " + steps + ", Sampler: " + scheduler
                         + ", CFG scale: " + guidance + ", Seed: " + (seed + b) + ", Size: " + w + "x" + h + ", Model hash: "
                         + m.fingerprint() + (edit == null ? "" : ", Edit: " + edit.method() + " " + edit.concepts() + " (" + editMode
                         .name().toLowerCase() + ")") + ", Generator: erasekit " + ErasekitCommand.Version.get());
-                Png.write(out, Png.rgb(r.image(), r.imageWidth(), r.imageHeight()), text);
-                spec.commandLine().getOut().printf("wrote %s (%d×%d)%n", out, r.imageWidth(), r.imageHeight());
+                Png.write(files, outputs.get(b), Png.rgb(r.image(), r.imageWidth(), r.imageHeight()), text);
             }
+            files.commit();
+            for (Path o : outputs) spec.commandLine().getOut().printf("wrote %s (%d×%d)%n", o, w, h);
         }
         spec.commandLine().getOut().flush();
         return 0;

@@ -12,10 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit inspect MODEL [--json]}: family, K/V layers in reference order, where they live, fingerprint. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -43,8 +43,9 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("model        %s%n", m.dir());
             out.printf("family       %s%n", info.get("family"));
             out.printf("layout       %s%n", m.layout());
-            out.printf("UNet         channels %s, layers per block %d, sample size %d, in channels %d%n",
-                    c.blockOutChannels(), c.layersPerBlock(), c.sampleSize(), c.inChannels());
+            out.printf("UNet         channels %s, layers per block %d, sample size %s, in channels %s%s%n",
+                    c.blockOutChannels(), c.layersPerBlock(), c.sampleSize() > 0 ? c.sampleSize() : "unknown",
+                    c.inChannels() > 0 ? c.inChannels() : "unknown", c.fromFile() ? "" : " (no unet/config.json: from the graph)");
             out.printf("fingerprint  %s%n", info.get("fingerprint"));
             out.printf("K/V layers   %d (%d parameters), UCE reference order: to_v of each attn2 (down, up, mid), then to_k%n%n",
                     m.layers().size(), info.get("parameters"));
@@ -68,6 +69,7 @@ final class InspectCommand implements Callable<Integer> {
         info.put("text_width", w);
         info.put("layout", m.layout());
         info.put("unet_block_out_channels", m.unetConfig().blockOutChannels());
+        info.put("unet_config", m.unetConfig().fromFile() ? "unet/config.json" : "inferred from the graph");
         info.put("fingerprint", m.fingerprint());
         long params = m.layers().stream().mapToLong(l -> (long) l.out() * l.in()).sum();
         info.put("parameters", params);

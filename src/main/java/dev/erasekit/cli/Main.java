@@ -6,7 +6,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(run(Arguments.utf8(args)));
     }
 
     /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */

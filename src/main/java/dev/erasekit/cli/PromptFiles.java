@@ -1,6 +1,6 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,11 +14,16 @@ final class PromptFiles {
 
     static List<String> lines(Path file) {
         try {
-            return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+            List<String> lines = Files.readAllLines(file);
+            // a UTF-8 byte-order mark (Windows editors write one) is not part of the first line's text
+            if (!lines.isEmpty() && lines.getFirst().startsWith("\uFEFF")) lines.set(0, lines.getFirst().substring(1));
+            return lines.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         } catch (NoSuchFileException e) {
-            throw new ErasekitException("file not found: " + file);
+            throw new CorruptFileException("file not found: " + file);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new CorruptFileException(file + " is not UTF-8 text");
         } catch (IOException e) {
-            throw new ErasekitException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new CorruptFileException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -10,12 +10,12 @@ import dev.erasekit.linalg.SyntheticProblems;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
- * {@code erasekit solver-demo}: the engine's core, the closed-form UCE solve of DESIGN §3.1, at Stable
+ * {@code erasekit solver-demo}: the engine's core, the closed-form UCE solve of docs/methods.md §2, at Stable
  * Diffusion v1.4 shapes on synthetic weights, on every backend available here, checked against the
  * float64 reference. No model needed.
  */
@@ -34,6 +34,7 @@ final class SolverDemoCommand implements Runnable {
 
     @Override
     public void run() {
+        OptionChecks.atLeast("--preserve-rows", preserveRows, 0);
         PrintWriter out = spec.commandLine().getOut();
         NormalEquations p = SyntheticProblems.sd14(seed, preserveRows);
         out.printf("erasekit solver-demo: UCE closed form at SD v1.4 shapes (synthetic weights; no model needed)%n");

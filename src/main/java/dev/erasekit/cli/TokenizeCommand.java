@@ -12,10 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit tokenize MODEL TEXT... [--json]}: ids and BPE pieces as the model's pipeline sees them. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
@@ -24,7 +24,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model folder (its tokenizer/ is used).")
     Path model;
 
-    @Parameters(index = "1..*", paramLabel = "TEXT", description = "Prompts.")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Prompts (at least one).")
     List<String> prompts;
 
     @Option(names = "--json", description = "Print JSON.")

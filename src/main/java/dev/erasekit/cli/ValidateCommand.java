@@ -1,6 +1,7 @@
 package dev.erasekit.cli;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.diffusion.Txt2Img;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.edit.EditFile;
 import dev.erasekit.eval.ClipScorer;
@@ -9,8 +10,10 @@ import dev.erasekit.eval.NudeNetDetector;
 import dev.erasekit.eval.PromptSet;
 import dev.erasekit.eval.Report;
 import dev.erasekit.eval.Validation;
+import dev.erasekit.io.ReportFolder;
 import dev.erasekit.model.StableDiffusionModel;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -18,10 +21,10 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code erasekit validate MODEL --edit EDIT --erase-prompts CSV --preserve-prompts CSV -o REPORT_DIR} */
 @Command(name = "validate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -84,24 +87,30 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!(nudenetThreshold > 0 && nudenetThreshold < 1)) {
-            throw new ErasekitException("--nudenet-threshold must be in (0, 1)");
+            throw new InvalidInputException("--nudenet-threshold must be in (0, 1), got " + nudenetThreshold);
         }
-        CliPaths.requireReportTarget(output);
+        OptionChecks.atLeast("--limit", limit, 0);
+        OptionChecks.atLeast("--steps", steps, 1);
+        List<Path> inputs = Arrays.asList(editFile, erasePrompts, preservePrompts, classifier, nudenet, clip);
+        ReportFolder.check(output, List.of(model), inputs);
         StableDiffusionModel m = StableDiffusionModel.open(model);
         Edit edit = EditFile.read(editFile);
-        int size = m.unetConfig().sampleSize() * dev.erasekit.diffusion.Txt2Img.vaeScaleFactor(m);
+        int size = m.unetConfig().sampleSize() > 0 ? Txt2Img.defaultSize(m) : 0; // 0: rows must give their size
         PromptSet erase = PromptSet.read(erasePrompts, limit, seed, guidance, size, size);
         PromptSet preserve = PromptSet.read(preservePrompts, limit, seed, guidance, size, size);
+        List<Validation.Variant> variants = List.of(new Validation.Variant("base", null),
+                new Validation.Variant(edit.method().toUpperCase() + " edit", edit));
+        Validation.Settings settings = new Validation.Settings(steps, scheduler);
+        Validation.check(m, variants, erase, preserve, settings);
         try (ImageClassifier c = classifier == null ? null : new ImageClassifier(classifier);
              NudeNetDetector n = nudenet == null ? null : NudeNetDetector.open(nudenet);
              ClipScorer s = clip == null ? null : ClipScorer.open(clip)) {
             Validation.Judges judges = new Validation.Judges(c, n, nudenetThreshold, s);
-            CliPaths.writeReportFolder(output, tmp -> {
+            ReportFolder.write(output, List.of(model), inputs, tmp -> {
                 try (ProgressBar bar = new ProgressBarBuilder().setTaskName("images").setStyle(ProgressBarStyle.ASCII)
                         .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
-                    Validation.Result r = Validation.run(m, cache.root(), List.of(new Validation.Variant("base", null),
-                            new Validation.Variant(edit.method().toUpperCase() + " edit", edit)), erase, preserve, judges, tmp,
-                            new Validation.Settings(steps, scheduler), new Validation.Progress() {
+                    Validation.Result r = Validation.run(m, cache.root(), variants, erase, preserve, judges, tmp, settings,
+                            new Validation.Progress() {
                                 @Override
                                 public void image(int done, int total) {
                                     bar.maxHint(total).stepTo(done);
@@ -112,7 +121,7 @@ final class ValidateCommand implements Callable<Integer> {
                             Map.of("model", m.dir().toString(), "edit", editFile.toString()));
                 }
             });
-            spec.commandLine().getOut().printf("wrote %s%n", output.resolve("index.html").toAbsolutePath());
+            spec.commandLine().getOut().printf("wrote %s%n", output.resolve("index.html").toAbsolutePath().normalize());
         }
         spec.commandLine().getOut().flush();
         return 0;

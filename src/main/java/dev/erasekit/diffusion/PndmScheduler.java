@@ -28,7 +28,7 @@ final class PndmScheduler implements Scheduler {
     @Override
     public void setTimesteps(int steps) {
         if (!c.skipPrkSteps()) {
-            throw new dev.erasekit.ErasekitException("PNDM with Runge–Kutta warm-up (skip_prk_steps false) is not supported");
+            throw new dev.erasekit.CorruptFileException("PNDM with Runge–Kutta warm-up (skip_prk_steps false) is not supported");
         }
         this.steps = steps;
         int[] t = Scheduler.leading(c, steps);          // descending

@@ -1,6 +1,6 @@
 package dev.erasekit.diffusion;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
 import java.util.List;
 
 /**
@@ -46,7 +46,7 @@ public interface Scheduler {
             case "euler-a", "euler_a", "euler-ancestral" -> new EulerScheduler(c, true);
             case "lms" -> new LmsScheduler(c);
             case "dpm++2m", "dpmpp2m", "dpm++" -> new DpmSolverPlusPlus2M(c);
-            default -> throw new ErasekitException("unknown scheduler '" + name + "'; choose one of " + NAMES);
+            default -> throw new InvalidInputException("unknown scheduler '" + name + "'; choose one of " + NAMES);
         };
     }
 

@@ -2,12 +2,13 @@ package dev.erasekit.diffusion;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A diffusers {@code scheduler_config.json} (DESIGN §2; SD v1.4: PNDM, 1000 steps, scaled_linear
+ * A diffusers {@code scheduler_config.json} (docs/methods.md §1; SD v1.4: PNDM, 1000 steps, scaled_linear
  * 0.00085 → 0.012, steps_offset 1, skip_prk_steps, set_alpha_to_one false). The noise schedule is
  * computed in float64 (diffusers uses float32: the two differ by ~1e-7 relative).
  */
@@ -18,7 +19,15 @@ public record SchedulerConfig(String className, int trainSteps, double betaStart
         try {
             return of(new ObjectMapper().readTree(file.toFile()));
         } catch (IOException e) {
-            throw new ErasekitException("cannot read the scheduler config " + file + ": " + e.getMessage(), e);
+            throw new CorruptFileException("cannot read the scheduler config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a step count the schedule cannot take (more inference steps than training timesteps). */
+    public void checkSteps(int steps) {
+        if (steps < 1 || steps > trainSteps) {
+            throw new InvalidInputException("steps must be between 1 and the model's " + trainSteps + " training timesteps, got "
+                    + steps);
         }
     }
 
@@ -28,8 +37,18 @@ public record SchedulerConfig(String className, int trainSteps, double betaStart
                 j.path("beta_end").asDouble(0.012), j.path("beta_schedule").asText("scaled_linear"),
                 j.path("steps_offset").asInt(0), j.path("skip_prk_steps").asBoolean(false),
                 j.path("set_alpha_to_one").asBoolean(false), j.path("prediction_type").asText("epsilon"));
+        if (c.trainSteps < 1 || c.trainSteps > 100_000) {
+            throw new CorruptFileException("scheduler config: num_train_timesteps must be between 1 and 100000, got " + c.trainSteps);
+        }
+        if (!(c.betaStart > 0 && c.betaStart < 1 && c.betaEnd > 0 && c.betaEnd < 1 && c.betaStart <= c.betaEnd)) {
+            throw new CorruptFileException("scheduler config: need 0 < beta_start ≤ beta_end < 1, got " + c.betaStart + " and "
+                    + c.betaEnd);
+        }
+        if (c.stepsOffset < 0 || c.stepsOffset >= c.trainSteps) {
+            throw new CorruptFileException("scheduler config: steps_offset " + c.stepsOffset + " is outside [0, " + c.trainSteps + ")");
+        }
         if (!c.predictionType.equals("epsilon")) {
-            throw new ErasekitException("prediction_type " + c.predictionType + " is not supported (SD v1.x predicts epsilon)");
+            throw new CorruptFileException("prediction_type " + c.predictionType + " is not supported (SD v1.x predicts epsilon)");
         }
         return c;
     }
@@ -42,7 +61,7 @@ public record SchedulerConfig(String className, int trainSteps, double betaStart
             b[i] = switch (betaSchedule) {
                 case "scaled_linear" -> Math.pow(Math.sqrt(betaStart) + f * (Math.sqrt(betaEnd) - Math.sqrt(betaStart)), 2);
                 case "linear" -> betaStart + f * (betaEnd - betaStart);
-                default -> throw new ErasekitException("beta_schedule " + betaSchedule + " is not supported");
+                default -> throw new CorruptFileException("beta_schedule " + betaSchedule + " is not supported");
             };
         }
         return b;

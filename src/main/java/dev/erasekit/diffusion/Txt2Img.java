@@ -1,6 +1,9 @@
 package dev.erasekit.diffusion;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.Warnings;
+import dev.erasekit.WrongBaseException;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.model.StableDiffusionModel;
@@ -10,10 +13,10 @@ import java.nio.file.Path;
 import java.util.function.IntConsumer;
 
 /**
- * Text to image (DESIGN §2): classifier-free guidance ε = ε(∅) + g·(ε(c) − ε(∅)) with the "" (or
+ * Text to image (docs/methods.md §1): classifier-free guidance ε = ε(∅) + g·(ε(c) − ε(∅)) with the "" (or
  * negative) prompt, a config-driven scheduler, the UNet and VAE decoder on ONNX Runtime. An edit is
  * applied either as overridden UNet weights or, for shared-factor edits, as the embedding transform
- * of DESIGN §3.4 (every token row c → M·c, fed to the unedited UNet).
+ * of docs/methods.md §5 (every token row c → M·c, fed to the unedited UNet).
  */
 public final class Txt2Img implements AutoCloseable {
     /** How an edit reaches the UNet. */
@@ -38,15 +41,16 @@ public final class Txt2Img implements AutoCloseable {
         this.model = model;
         this.width = model.textWidth();
         if (edit != null && !edit.baseFingerprint().equals(model.fingerprint())) {
-            throw new ErasekitException("this edit was made for the base model " + edit.baseFingerprint() + ", but "
+            throw new WrongBaseException("this edit was made for the base model " + edit.baseFingerprint() + ", but "
                     + model.dir() + " is " + model.fingerprint());
         }
         if (edit != null && mode == EditMode.EMBEDDING && edit.sharedFactor().isEmpty()) {
-            throw new ErasekitException("this edit has no shared factor M, so it cannot be applied as an embedding transform;"
+            throw new InvalidInputException("this edit has no shared factor M, so it cannot be applied as an embedding transform;"
                     + " use --edit-mode weights");
         }
         this.transform = edit != null && mode == EditMode.EMBEDDING ? edit.sharedFactor().get() : null;
-        this.embedder = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), cacheRoot);
+        this.embedder = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), width, cacheRoot,
+                Warnings.DEBUG_LOG);
         this.unet = edit != null && mode == EditMode.WEIGHTS ? UnetSession.open(model, edit, device)
                 : UnetSession.open(model.unetFile(), device);
         this.vae = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"), device);
@@ -62,18 +66,36 @@ public final class Txt2Img implements AutoCloseable {
             int blocks = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfg.toFile()).path("block_out_channels").size();
             return blocks == 0 ? 8 : 1 << (blocks - 1);
         } catch (java.io.IOException e) {
-            throw new ErasekitException(cfg + " is not valid JSON: " + e.getMessage(), e);
+            throw new CorruptFileException(cfg + " is not valid JSON: " + e.getMessage(), e);
         }
     }
 
     /** One generation request. {@code latents} (unscaled N(0, I) noise, [1, 4, h/f, w/f], f the VAE factor) overrides the seed. */
     public record Request(String prompt, String negative, long seed, int steps, double guidance, String scheduler,
                           int width, int height, float[] latents) {
+        /** Classifier-free guidance scales beyond this only overflow (1e308 gave an all-black image). */
+        public static final double MAX_GUIDANCE = 100;
+        /** The largest image side accepted (SD v1.x is trained at 512, SDXL at 1024). */
+        public static final int MAX_SIDE = 4096;
+
         public Request {
-            if (width % 8 != 0 || height % 8 != 0 || width <= 0 || height <= 0) {
-                throw new ErasekitException("width and height must be positive multiples of 8, got " + width + "×" + height);
+            if (prompt == null || negative == null) throw new InvalidInputException("prompt and negative prompt must not be null");
+            if (width % 8 != 0 || height % 8 != 0 || width <= 0 || height <= 0 || width > MAX_SIDE || height > MAX_SIDE) {
+                throw new InvalidInputException("width and height must be positive multiples of 8 up to " + MAX_SIDE + ", got "
+                        + width + "×" + height);
             }
-            if (steps < 1) throw new ErasekitException("steps must be ≥ 1, got " + steps);
+            if (steps < 1) throw new InvalidInputException("steps must be ≥ 1, got " + steps);
+            if (!Double.isFinite(guidance) || Math.abs(guidance) > MAX_GUIDANCE) {
+                throw new InvalidInputException("guidance must be a finite number between −" + (int) MAX_GUIDANCE + " and "
+                        + (int) MAX_GUIDANCE + ", got " + guidance);
+            }
+            if (latents != null) {
+                for (int i = 0; i < latents.length; i++) {
+                    if (!Float.isFinite(latents[i])) {
+                        throw new InvalidInputException("the initial latents hold a non-finite value (" + latents[i] + ") at index " + i);
+                    }
+                }
+            }
         }
     }
 
@@ -82,16 +104,13 @@ public final class Txt2Img implements AutoCloseable {
     }
 
     public Result generate(Request r, IntConsumer progress) {
-        if (r.width() % vaeScale != 0 || r.height() % vaeScale != 0) {
-            throw new ErasekitException("width and height must be multiples of " + vaeScale + " for this model");
-        }
+        check(r);
         int lw = r.width() / vaeScale, lh = r.height() / vaeScale, n = 4 * lw * lh;
         long[] shape = {1, 4, lh, lw};
         Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
         s.setTimesteps(r.steps());
         NoiseSource noise = new NoiseSource(r.seed());
         float[] x = r.latents() != null ? r.latents().clone() : noise.gaussian(n);
-        if (x.length != n) throw new ErasekitException("initial latents have " + x.length + " values; " + n + " needed");
         double sigma0 = s.initNoiseSigma();
         for (int i = 0; i < n; i++) x[i] = (float) (x[i] * sigma0);
         float[] cond = text(r.prompt()), uncond = text(r.negative());
@@ -109,12 +128,64 @@ public final class Txt2Img implements AutoCloseable {
             float[] guided = new float[n];
             for (int k = 0; k < n; k++) guided[k] = (float) (eps[k] + r.guidance() * (eps[n + k] - eps[k]));
             x = s.step(guided, i, x, noise);
+            requireFinite(x, "the latents after step " + (i + 1));
             if (progress != null) progress.accept(i + 1);
         }
         long[] imgShape = new long[4];
         float[] img = vae.decode(x, shape, imgShape);
+        requireFinite(img, "the VAE's image");
         for (int i = 0; i < img.length; i++) img[i] = Math.clamp(img[i] / 2 + 0.5f, 0f, 1f);
         return new Result(x, img, (int) imgShape[3], (int) imgShape[2]);
+    }
+
+    /**
+     * Refuses a request this model cannot serve, before any work: sizes the VAE factor does not divide,
+     * more steps than training timesteps, an unknown scheduler, initial latents of the wrong size, or
+     * a size whose arrays do not fit the Java heap or whose UNet attention does not fit the machine.
+     */
+    public void check(Request r) {
+        check(model, schedulerConfig, vaeScale, r);
+    }
+
+    /** {@link #check(Request)} without opening a pipeline (reads only the model's small configs). */
+    public static void check(StableDiffusionModel model, Request r) {
+        check(model, SchedulerConfig.read(model.dir().resolve("scheduler/scheduler_config.json")), vaeScaleFactor(model), r);
+    }
+
+    private static void check(StableDiffusionModel model, SchedulerConfig schedulerConfig, int vaeScale, Request r) {
+        if (r.width() % vaeScale != 0 || r.height() % vaeScale != 0) {
+            throw new InvalidInputException("width and height must be multiples of " + vaeScale + " for this model");
+        }
+        schedulerConfig.checkSteps(r.steps());
+        Scheduler.create(r.scheduler(), schedulerConfig);
+        int n = 4 * (r.width() / vaeScale) * (r.height() / vaeScale);
+        if (r.latents() != null && r.latents().length != n) {
+            throw new InvalidInputException("initial latents have " + r.latents().length + " values; " + r.width() + "×" + r.height()
+                    + " needs " + n + " ([1, 4, " + r.height() / vaeScale + ", " + r.width() / vaeScale + "])");
+        }
+        MemoryEstimate.check(r.width(), r.height(), vaeScale, model.unetConfig());
+    }
+
+    /**
+     * The model's native image side (the UNet's sample size × the VAE factor: 512 for SD v1.x); a model
+     * whose configs and graph do not say is refused with a request for explicit sizes.
+     */
+    public static int defaultSize(StableDiffusionModel model) {
+        int s = model.unetConfig().sampleSize();
+        if (s <= 0) {
+            throw new InvalidInputException(model.dir() + " has no unet/config.json and its UNet graph does not fix the image"
+                    + " size: give --width and --height");
+        }
+        return s * vaeScaleFactor(model);
+    }
+
+    private static void requireFinite(float[] v, String what) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                throw new InvalidInputException(what + " hold non-finite values: the model or the edit is numerically broken"
+                        + " (no image written)");
+            }
+        }
     }
 
     /** UNet calls per image with this request's scheduler (PNDM adds one). */

@@ -7,7 +7,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.NativeFailureException;
+import dev.erasekit.OrtRuntime;
 import dev.erasekit.OrtSessions;
 import dev.erasekit.edit.Edit;
 import dev.erasekit.linalg.DType;
@@ -29,7 +32,7 @@ import java.util.Map;
  * written. Input names and the timestep's dtype and rank are read from the model.
  */
 public final class UnetSession implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtSession session;
     private final List<OnnxTensor> overrides;
     private final String sampleName, timestepName, textName;
@@ -50,7 +53,7 @@ public final class UnetSession implements AutoCloseable {
             scalarTimestep = t.getShape().length == 0;
         } catch (OrtException e) {
             overrides.forEach(OnnxTensor::close);
-            throw new ErasekitException("cannot load the UNet " + file + ": " + e.getMessage(), e);
+            throw OrtSessions.loadFailure("UNet", file, e);
         }
     }
 
@@ -69,12 +72,12 @@ public final class UnetSession implements AutoCloseable {
     }
 
     public static UnetSession open(StableDiffusionModel model, Edit edit, Device device) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtRuntime.environment();
         Map<String, OnnxTensor> init = new HashMap<>();
         try {
             for (LayerWeights w : edit.layers()) {
                 CrossAttentionLayer l = model.layers().stream().filter(x -> x.diffusersName().equals(w.name())).findFirst()
-                        .orElseThrow(() -> new ErasekitException("the edit changes " + w.name() + ", which the model does not have"));
+                        .orElseThrow(() -> new InvalidInputException("the edit changes " + w.name() + ", which the model does not have"));
                 long[] shape = l.transposed() ? new long[] {l.in(), l.out()} : new long[] {l.out(), l.in()};
                 init.put(l.initializer(), l.dtype() == DType.FP16
                         ? OnnxTensor.createTensor(env, OnnxLayout.bytes(l, w), shape, OnnxJavaType.FLOAT16)
@@ -82,7 +85,7 @@ public final class UnetSession implements AutoCloseable {
             }
         } catch (OrtException e) {
             init.values().forEach(OnnxTensor::close);
-            throw new ErasekitException("cannot build the edited weights: " + e.getMessage(), e);
+            throw new NativeFailureException("cannot build the edited weights: " + e.getMessage(), e);
         }
         try {
             return new UnetSession(model.unetFile(), init, device);
@@ -95,7 +98,7 @@ public final class UnetSession implements AutoCloseable {
     private static String find(Map<String, NodeInfo> inputs, String name) {
         if (inputs.containsKey(name)) return name;
         return inputs.keySet().stream().filter(k -> k.contains(name)).findFirst()
-                .orElseThrow(() -> new ErasekitException("the UNet has no input named like '" + name + "': " + inputs.keySet()));
+                .orElseThrow(() -> new CorruptFileException("the UNet has no input named like '" + name + "': " + inputs.keySet()));
     }
 
     /**
@@ -113,7 +116,7 @@ public final class UnetSession implements AutoCloseable {
             out.getFloatBuffer().get(eps);
             return eps;
         } catch (OrtException e) {
-            throw new ErasekitException("UNet failed: " + e.getMessage(), e);
+            throw new NativeFailureException("UNet failed: " + e.getMessage(), e);
         }
     }
 
@@ -135,7 +138,7 @@ public final class UnetSession implements AutoCloseable {
                 for (int i = 0; i < v.length; i++) l[i] = Math.round(v[i]);
                 yield OnnxTensor.createTensor(env, LongBuffer.wrap(l), shape);
             }
-            default -> throw new ErasekitException("unsupported UNet timestep type " + timestepType);
+            default -> throw new CorruptFileException("unsupported UNet timestep type " + timestepType);
         };
     }
 

@@ -4,16 +4,17 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.NativeFailureException;
+import dev.erasekit.OrtRuntime;
 import dev.erasekit.OrtSessions;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The VAE decoder on ONNX Runtime: latents / 0.18215 → image in about [−1, 1], NCHW (DESIGN §2). */
+/** The VAE decoder on ONNX Runtime: latents / 0.18215 → image in about [−1, 1], NCHW (docs/methods.md §1). */
 public final class VaeDecoder implements AutoCloseable {
     public static final float LATENT_SCALE = 0.18215f;
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtSession session;
     private final String input;
 
@@ -22,7 +23,7 @@ public final class VaeDecoder implements AutoCloseable {
             session = env.createSession(file.toString(), o);
             input = session.getInputNames().iterator().next();
         } catch (OrtException e) {
-            throw new ErasekitException("cannot load the VAE decoder " + file + ": " + e.getMessage(), e);
+            throw OrtSessions.loadFailure("VAE decoder", file, e);
         }
     }
 
@@ -39,7 +40,7 @@ public final class VaeDecoder implements AutoCloseable {
             out.getFloatBuffer().get(img);
             return img;
         } catch (OrtException e) {
-            throw new ErasekitException("VAE decoder failed: " + e.getMessage(), e);
+            throw new NativeFailureException("VAE decoder failed: " + e.getMessage(), e);
         }
     }
 

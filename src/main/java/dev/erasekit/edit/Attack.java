@@ -22,7 +22,7 @@ public final class Attack {
 
     /**
      * The closed-form adversarial embedding against the given weights (RECE's derivation used as an
-     * attack, DESIGN §3.2): c' = (λ_r I + Σ W'ᵀW')⁻¹ Σ W'ᵀW c, row by row, for any edit (per layer,
+     * attack, docs/methods.md §3): c' = (λ_r I + Σ W'ᵀW')⁻¹ Σ W'ᵀW c, row by row, for any edit (per layer,
      * no shared factor needed).
      */
     public static double[] adversarial(List<LayerWeights> base, List<LayerWeights> edited, FloatMatrix concept, double reg,

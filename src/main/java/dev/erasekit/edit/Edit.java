@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * An edit of a base model's cross-attention K/V weights: the new weights under their diffusers
  * names, what produced them, the base it belongs to, and — for shared-factor edits — the d×d
- * matrix M with W'_l = W_l·M for every layer (DESIGN §3.4: the edit as an embedding transform).
+ * matrix M with W'_l = W_l·M for every layer (docs/methods.md §5: the edit as an embedding transform).
  */
 public record Edit(String method, Map<String, Object> parameters, List<String> concepts, String baseFingerprint,
                    List<LayerWeights> layers, Optional<double[]> sharedFactor, int width) {

@@ -2,13 +2,15 @@ package dev.erasekit.edit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.erasekit.ErasekitException;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.erasekit.CorruptFileException;
 import dev.erasekit.io.SafeTensors;
 import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.model.CrossAttentionLayer;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -28,7 +30,9 @@ import java.util.Optional;
  */
 public final class EditFile {
     public static final String FORMAT = "erasekit-edit/1";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Sorted keys: the same edit always gives the same bytes. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY).build();
 
     /** Which checkpoint's tensor names the file uses. */
     public enum KeyStyle { DIFFUSERS, COMPVIS }
@@ -36,8 +40,7 @@ public final class EditFile {
     private EditFile() {
     }
 
-    public static void write(Path file, Edit edit, KeyStyle style, List<CrossAttentionLayer> layers, String version)
-            throws IOException {
+    public static void write(Path file, Edit edit, KeyStyle style, List<CrossAttentionLayer> layers, String version) {
         Map<String, String> compvis = new LinkedHashMap<>();
         layers.forEach(l -> compvis.put(l.diffusersName(), l.compvisName()));
         Map<String, String> meta = new LinkedHashMap<>();
@@ -69,25 +72,33 @@ public final class EditFile {
         SafeTensors.Contents c = SafeTensors.read(file);
         Map<String, String> meta = c.metadata();
         if (!FORMAT.equals(meta.get("format"))) {
-            throw new ErasekitException(file + " is not an erasekit edit (its metadata has no format " + FORMAT + ")");
+            throw new CorruptFileException(file + " is not an erasekit edit (its metadata has no format " + FORMAT + ")");
         }
         try {
             List<String> names = JSON.readValue(meta.get("diffusers_names"), new TypeReference<List<String>>() { });
-            if (names.size() != c.tensors().size()) throw new ErasekitException(file + ": metadata names " + names.size()
+            if (names.size() != c.tensors().size()) throw new CorruptFileException(file + ": metadata names " + names.size()
                     + " tensors, the file holds " + c.tensors().size());
             List<LayerWeights> layers = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
                 SafeTensors.Tensor t = c.tensors().get(i);
-                if (t.shape().length != 2) throw new ErasekitException(file + ": tensor " + t.name() + " is not a matrix");
-                layers.add(new LayerWeights(names.get(i), new FloatMatrix((int) t.shape()[0], (int) t.shape()[1], t.values()),
-                        t.dtype()));
+                if (t.shape().length != 2) throw new CorruptFileException(file + ": tensor " + t.name() + " is not a matrix");
+                FloatMatrix w = new FloatMatrix((int) t.shape()[0], (int) t.shape()[1], t.values());
+                int bad = w.firstNonFinite();
+                if (bad >= 0) {
+                    throw new CorruptFileException(file + ": tensor " + t.name() + " holds a non-finite value (" + w.data()[bad]
+                            + ") at row " + bad / w.cols() + ", column " + bad % w.cols() + "; refusing to use it");
+                }
+                layers.add(new LayerWeights(names.get(i), w, t.dtype()));
             }
             int width = Integer.parseInt(meta.getOrDefault("width", "0"));
             Optional<double[]> m = Optional.ofNullable(meta.get("shared_factor")).map(s -> {
                 ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(s)).order(ByteOrder.LITTLE_ENDIAN);
                 double[] v = new double[b.remaining() / 8];
                 for (int i = 0; i < v.length; i++) v[i] = b.getDouble();
-                if (v.length != width * width) throw new ErasekitException(file + ": shared factor is not " + width + "×" + width);
+                if (v.length != width * width) throw new CorruptFileException(file + ": shared factor is not " + width + "×" + width);
+                for (double x : v) {
+                    if (!Double.isFinite(x)) throw new CorruptFileException(file + ": the shared factor M holds non-finite values");
+                }
                 return v;
             });
             return new Edit(meta.getOrDefault("method", "unknown"),
@@ -95,7 +106,7 @@ public final class EditFile {
                     JSON.readValue(meta.getOrDefault("concepts", "[]"), new TypeReference<List<String>>() { }),
                     meta.getOrDefault("base_fingerprint", ""), layers, m, width);
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new ErasekitException(file + ": corrupt erasekit metadata (" + e.getMessage() + ")");
+            throw new CorruptFileException(file + ": corrupt erasekit metadata (" + e.getMessage() + ")");
         }
     }
 

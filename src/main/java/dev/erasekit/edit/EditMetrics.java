@@ -6,7 +6,7 @@ import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.linalg.LinalgBackend;
 import java.util.List;
 
-/** Weight-space evidence of an edit, from the K/V matrices alone (DESIGN §3.5, mechanistic). */
+/** Weight-space evidence of an edit, from the K/V matrices alone (docs/methods.md §6, mechanistic). */
 public final class EditMetrics {
     private EditMetrics() {
     }

@@ -1,7 +1,9 @@
 package dev.erasekit.edit;
 
 import dev.erasekit.ErasekitException;
-import dev.erasekit.io.Npy;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.Warnings;
+import dev.erasekit.io.CacheFile;
 import dev.erasekit.linalg.Backends;
 import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.linalg.LayerWeights;
@@ -14,8 +16,6 @@ import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,9 +35,11 @@ public final class Eraser implements AutoCloseable {
     private final TextEmbedder embedder;
     private final LinalgBackend backend;
     private final Path cacheRoot;
+    private final Warnings warnings;
     private double[] gram;
 
-    private Eraser(StableDiffusionModel model, TextEmbedder embedder, LinalgBackend backend, Path cacheRoot) {
+    private Eraser(StableDiffusionModel model, TextEmbedder embedder, LinalgBackend backend, Path cacheRoot, Warnings warnings) {
+        this.warnings = warnings;
         this.model = model;
         this.weights = model.readWeights();
         this.fingerprint = model.fingerprint();
@@ -51,10 +53,15 @@ public final class Eraser implements AutoCloseable {
      * @param cacheRoot cache folder for embeddings and Σ WᵀW, or null for none
      */
     public static Eraser open(Path modelDir, String backend, Path cacheRoot) {
+        return open(modelDir, backend, cacheRoot, Warnings.DEBUG_LOG);
+    }
+
+    /** As {@link #open(Path, String, Path)}, reporting recoverable problems (a damaged cache entry) to {@code warnings}. */
+    public static Eraser open(Path modelDir, String backend, Path cacheRoot, Warnings warnings) {
         StableDiffusionModel model = StableDiffusionModel.open(modelDir);
         ClipTokenizer tokenizer = ClipTokenizer.load(model.tokenizerDir());
-        TextEmbedder embedder = new TextEmbedder(tokenizer, model.textEncoderFile(), cacheRoot);
-        return new Eraser(model, embedder, Backends.open(backend), cacheRoot);
+        TextEmbedder embedder = new TextEmbedder(tokenizer, model.textEncoderFile(), model.textWidth(), cacheRoot, warnings);
+        return new Eraser(model, embedder, Backends.open(backend), cacheRoot, warnings);
     }
 
     public StableDiffusionModel model() {
@@ -87,9 +94,29 @@ public final class Eraser implements AutoCloseable {
     public record Request(Method method, List<String> concepts, List<String> guides, List<String> preserves,
                           UceSettings uce, ReceSettings rece, SurgicalSettings surgical) {
         public Request {
-            if (concepts.isEmpty()) throw new ErasekitException("no concept to erase");
+            // a repeated concept (with the same guide) adds nothing but weight: kept once, first-seen order
+            if (guides.size() == concepts.size() && concepts.size() > 1) {
+                Map<String, String> pairs = new LinkedHashMap<>();
+                for (int i = 0; i < concepts.size(); i++) {
+                    String before = pairs.putIfAbsent(concepts.get(i), guides.get(i));
+                    if (before != null && !before.equals(guides.get(i))) {
+                        throw new InvalidInputException("the concept \"" + concepts.get(i) + "\" is given twice with different"
+                                + " guides/anchors (\"" + before + "\", \"" + guides.get(i) + "\")");
+                    }
+                }
+                concepts = List.copyOf(pairs.keySet());
+                guides = List.copyOf(pairs.values());
+            } else {
+                concepts = concepts.stream().distinct().toList();
+            }
+            if (concepts.isEmpty()) throw new InvalidInputException("no concept to erase");
+            for (String c : concepts) {
+                if (c == null || c.isBlank()) {
+                    throw new InvalidInputException("a concept is empty or only whitespace: erasing it would change nothing");
+                }
+            }
             if (guides.size() != 1 && guides.size() != concepts.size()) {
-                throw new ErasekitException(concepts.size() + " concepts need 1 or " + concepts.size() + " guides/anchors, got "
+                throw new InvalidInputException(concepts.size() + " concepts need 1 or " + concepts.size() + " guides/anchors, got "
                         + guides.size());
             }
             concepts = List.copyOf(concepts);
@@ -132,7 +159,13 @@ public final class Eraser implements AutoCloseable {
             all.forEach(p -> embedder.tokenizer().encode(p));
         });
         List<PromptEmbedding> concepts = embedAll(r.concepts(), times), guides = new ArrayList<>();
-        for (int i = 0; i < concepts.size(); i++) guides.add(embed(r.guide(i), times));
+        for (int i = 0; i < concepts.size(); i++) {
+            guides.add(embed(r.guide(i), times));
+            if (java.util.Arrays.equals(concepts.get(i).tokens().ids(), guides.get(i).tokens().ids())) {
+                throw new InvalidInputException("the concept \"" + r.concepts().get(i) + "\" and its " + (r.method() == Method.SURGICAL
+                        ? "anchor" : "guide") + " \"" + r.guide(i) + "\" tokenize the same: the edit would change nothing");
+            }
+        }
         List<String> retainTexts = new ArrayList<>(List.of(""));
         retainTexts.addAll(r.preserves());
         PromptEmbedding empty = embed("", times);
@@ -203,6 +236,11 @@ public final class Eraser implements AutoCloseable {
             metrics.put("erase_residual", EditMetrics.eraseResidual(gram(times), factor, eraseRows, targetRows, backend));
             metrics.put("unconditional_drift", EditMetrics.maxRelativeDrift(weights, edited, empty.rows(), backend));
         });
+        metrics.forEach((k, v) -> {
+            if (!Double.isFinite(v)) {
+                throw new InvalidInputException("the edit's " + k.replace('_', ' ') + " is " + v + ": the settings give a degenerate edit");
+            }
+        });
         params.put("metrics", metrics);
         Edit edit = new Edit(r.method().name().toLowerCase(), params, r.concepts(), fingerprint, edited, Optional.of(factor), d);
         return new Outcome(edit, times, SolveResult.Path.SHARED, eraseRows.rows(), preserveRows, metrics, derived);
@@ -212,22 +250,24 @@ public final class Eraser implements AutoCloseable {
     public synchronized double[] gram(StageTimes times) {
         if (gram != null) return gram;
         int d = model.textWidth();
-        Path file = cacheRoot == null ? null : cacheRoot.resolve("gram").resolve(fingerprint + ".npy");
-        if (file != null && Files.exists(file)) {
-            gram = Npy.read(file).doubles();
-            if (gram.length == d * d) return gram;
+        Path file = cacheRoot == null ? null : cacheRoot.resolve("gram").resolve(fingerprint + ".safetensors");
+        String key = "gram/" + fingerprint;
+        if (file != null) {
+            switch (CacheFile.readDoubles(file, key, new long[] {d, d})) {
+                case CacheFile.Lookup.Hit<double[]> hit -> {
+                    return gram = hit.values();
+                }
+                case CacheFile.Lookup.Bad<double[]> bad -> warnings.warn("ignoring the cache entry " + file + " (" + bad.reason()
+                        + "); recomputing Σ WᵀW");
+                case CacheFile.Lookup.Miss<double[]> miss -> { }
+            }
         }
         gram = times.time("gram", () -> Rece.layerGram(weights, backend));
         if (file != null) {
             try {
-                Files.createDirectories(file.getParent());
-                Path tmp = Files.createTempFile(file.getParent(), ".gram", ".tmp");
-                Npy.writeDoubles(tmp, new long[] {d, d}, gram);
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                System.getLogger(Eraser.class.getName()).log(System.Logger.Level.WARNING,
-                        "cannot cache Σ WᵀW in {0}: {1}", file, e.getMessage());
+                CacheFile.writeDoubles(file, key, new long[] {d, d}, gram);
+            } catch (ErasekitException e) {
+                warnings.warn("cannot cache Σ WᵀW (" + e.getMessage() + ")");
             }
         }
         return gram;

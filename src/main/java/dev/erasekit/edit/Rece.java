@@ -1,17 +1,19 @@
 package dev.erasekit.edit;
 
+import dev.erasekit.InvalidInputException;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.linalg.NormalEquationSolver;
+import dev.erasekit.linalg.NotPositiveDefiniteException;
 import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.text.PromptEmbedding;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * RECE (Gong et al., ECCV 2024) in d×d algebra (DESIGN §3.2). Every edit keeps the form
+ * RECE (Gong et al., ECCV 2024) in d×d algebra (docs/methods.md §3). Every edit keeps the form
  * W'_l = W_l·M, so with G = Σ_l W_lᵀW_l (once per base model):
  * <pre>
  *   Σ_l W'_lᵀW'_l = MᵀGM,   Σ_l W'_lᵀW_l = MᵀG
@@ -27,6 +29,23 @@ public final class Rece {
 
     /** The UCE stage's factor, each epoch's factor and derived embeddings, and the final M. */
     public record Result(double[] factor, List<double[]> epochEmbeddings, StageTimes times) {
+    }
+
+    /** ‖ΔW‖/‖W‖ over all layers above which an epoch counts as diverged (RECE's own edits stay near 1). */
+    static final double DIVERGED = 10;
+
+    /**
+     * ‖W(M − I)‖_F / ‖W‖_F over all layers together, from G alone: Σ_l ‖W_l D‖² = tr(DᵀGD), Σ_l ‖W_l‖² = tr(G).
+     */
+    static double relativeChange(double[] m, double[] gram, LinalgBackend backend) {
+        int d = (int) Math.round(Math.sqrt(m.length));
+        double[] diff = m.clone(), gd = new double[m.length];
+        for (int i = 0; i < d; i++) diff[i * d + i] -= 1;
+        backend.gemm(false, false, d, d, d, 1.0, gram, diff, 0.0, gd);
+        double num = 0, den = 0;
+        for (int i = 0; i < diff.length; i++) num += diff[i] * gd[i];
+        for (int i = 0; i < d; i++) den += gram[i * d + i];
+        return Math.sqrt(Math.max(0, num) / den);
     }
 
     /** G = Σ_l W_lᵀ W_l (d×d, float64). */
@@ -67,7 +86,15 @@ public final class Rece {
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
             double[] mCur = m;
             // all concepts' rows at once: one d×d system per epoch
-            double[] cPrime = times.time("derive", () -> derive(mCur, gram, conceptRows, pull, s.reg(), backend));
+            int ep = epoch + 1;
+            double[] cPrime = times.time("derive", () -> {
+                try {
+                    return derive(mCur, gram, conceptRows, pull, s.reg(), backend);
+                } catch (NotPositiveDefiniteException x) {
+                    throw x.because("RECE epoch " + ep + ": λ_r I + MᵀGM is singular to working precision, so the edit has"
+                            + " diverged (or Σ WᵀW is damaged); use fewer epochs or a larger --reg");
+                }
+            });
             int rows = 0;
             for (PromptEmbedding c : concepts) {
                 int n = c.rows().rows();
@@ -80,6 +107,12 @@ public final class Rece {
             double[] next = new double[d * d];
             times.time("solve", () -> backend.gemm(false, false, d, d, d, 1.0, mCur, step, 0.0, next));
             m = next;
+            double change = relativeChange(m, gram, backend);
+            if (!(change <= DIVERGED)) {
+                throw new InvalidInputException(String.format("RECE diverged at epoch %d of %d: the edit would change the K/V"
+                        + " weights by %.3g× their size (a converging RECE stays near 1); use fewer epochs (the references use"
+                        + " 1–3) or a larger --reg", ep, s.epochs(), change));
+            }
         }
         return new Result(m, derived, times);
     }

@@ -1,10 +1,10 @@
 package dev.erasekit.edit;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
 import java.util.List;
 
 /**
- * RECE's parameters (DESIGN §3.2): the UCE stage (λ 0.5, s_e 1, s_p 1.0), then {@code epochs} rounds
+ * RECE's parameters (docs/methods.md §3): the UCE stage (λ 0.5, s_e 1, s_p 1.0), then {@code epochs} rounds
  * of closed-form adversarial derivation (regulariser λ_r) and a UCE edit with λ 0.1, s_e 1, s_p 0.1.
  *
  * @param epochRetain prompts the epoch edits keep ([" "] in the reference; artists: "" plus the others)
@@ -19,12 +19,12 @@ public record ReceSettings(int epochs, double reg, Derivation derivation, UceSet
     public static final UceSettings EPOCH_STAGE = new UceSettings(0.1, 1.0, 0.1);
 
     public ReceSettings {
-        if (epochs < 0) throw new ErasekitException("epochs must be ≥ 0, got " + epochs);
-        if (!Double.isFinite(reg) || reg <= 0) throw new ErasekitException("λ_r (--reg) must be > 0, got " + reg);
+        if (epochs < 0) throw new InvalidInputException("epochs must be ≥ 0, got " + epochs);
+        if (!Double.isFinite(reg) || reg <= 0) throw new InvalidInputException("λ_r (--reg) must be > 0, got " + reg);
         epochRetain = List.copyOf(epochRetain);
     }
 
-    /** The reference settings per task (DESIGN §3.2). */
+    /** The reference settings per task (docs/methods.md §3). */
     public enum Preset {
         NUDITY(0.1, 3, " ", List.of(" ")),
         UNSAFE(0.1, 2, " ", List.of(" ")),

@@ -1,6 +1,6 @@
 package dev.erasekit.edit;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.linalg.LinalgBackend;
@@ -8,7 +8,7 @@ import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.linalg.SymmetricEigen;
 
 /**
- * The surgical anchor erase of DESIGN §3.3 (All-but-One's objective, in closed form), with the
+ * The surgical anchor erase of docs/methods.md §4 (All-but-One's objective, in closed form), with the
  * unconditional score held exactly: with C_e/C_a the aligned erase/anchor rows, C_p soft preserves
  * (weight α), C_∅ the 77 rows of the model's "" prompt and Δ = W' − W,
  * <pre>
@@ -50,7 +50,7 @@ public final class Surgical {
         if (k > 0) backend.gemm(false, false, erase.rows(), k, d, 1.0, e, q, 0.0, eq);
         double freeEnergy = Math.sqrt(sumSquares(eq) / sumSquares(e));
         if (k == 0 || freeEnergy < 1e-6) {
-            throw new ErasekitException(String.format("the 77 rows of the \"\" prompt span %d of the %d text dimensions, and the"
+            throw new InvalidInputException(String.format("the 77 rows of the \"\" prompt span %d of the %d text dimensions, and the"
                     + " erased rows lie %s inside that span (free part %.1e): holding the unconditional score exactly leaves no"
                     + " freedom to edit at this text width. Use a model with a wider text encoder (SD v1.x: 768), or UCE/RECE.",
                     d - k, d, k == 0 ? "entirely" : "almost entirely", freeEnergy));

@@ -1,9 +1,9 @@
 package dev.erasekit.edit;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
 
 /**
- * Parameters of the surgical anchor erase (DESIGN §3.3).
+ * Parameters of the surgical anchor erase (docs/methods.md §4).
  *
  * @param lambda        λ, the pull towards the original weights
  * @param preserveScale α, the weight of the soft preserve rows
@@ -16,7 +16,12 @@ public record SurgicalSettings(double lambda, double preserveScale, double nullT
     public static final SurgicalSettings DEFAULTS = new SurgicalSettings(0.01, 0.1, 1e-10);
 
     public SurgicalSettings {
-        if (!(lambda > 0) || !Double.isFinite(lambda)) throw new ErasekitException("λ must be > 0, got " + lambda);
-        if (!(preserveScale >= 0)) throw new ErasekitException("preserve scale must be ≥ 0, got " + preserveScale);
+        if (!(lambda > 0) || !Double.isFinite(lambda)) throw new InvalidInputException("λ must be > 0, got " + lambda);
+        if (!(preserveScale >= 0) || !Double.isFinite(preserveScale)) {
+            throw new InvalidInputException("the preserve scale α must be finite and ≥ 0, got " + preserveScale);
+        }
+        if (!(nullTolerance > 0 && nullTolerance < 1)) {
+            throw new InvalidInputException("the null-space tolerance must be in (0, 1), got " + nullTolerance);
+        }
     }
 }

@@ -4,7 +4,7 @@ import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.text.PromptEmbedding;
 
 /**
- * UCE's pairing of an erased prompt's rows with its guide's (DESIGN §3.1, the reference 2023
+ * UCE's pairing of an erased prompt's rows with its guide's (docs/methods.md §2, the reference 2023
  * script): with eᵢ the index of each prompt's last word token and f = max(e_erase, e_guide),
  * E_erase[e_erase : 77 − (f − e_erase)] is paired row by row with E_guide[e_guide : 77 − (f − e_guide)],
  * 77 − f rows each. "nudity" (e = 2) against " " (e = 0): E("nudity")[2:77] with E(" ")[0:75].

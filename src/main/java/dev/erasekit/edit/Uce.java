@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Unified Concept Editing (Gandikota et al. 2024) as normal equations (DESIGN §3.1): each erased
+ * Unified Concept Editing (Gandikota et al. 2024) as normal equations (docs/methods.md §2): each erased
  * prompt's rows map to W·(its guide's aligned rows); the retain prompts ("" plus user preserves,
  * all 77 rows each) keep their K/V; λ keeps W' near W. Targets have the form W·g, so the solver's
  * shared-factor path applies: one d×d factor for every layer.

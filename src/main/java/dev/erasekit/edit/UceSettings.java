@@ -1,7 +1,7 @@
 package dev.erasekit.edit;
 
 /**
- * UCE's parameters (DESIGN §3.1); the defaults are the reference script's.
+ * UCE's parameters (docs/methods.md §2); the defaults are the reference script's.
  *
  * @param lambda        λ, the pull towards the original weights (0.5)
  * @param eraseScale    s_e (1)

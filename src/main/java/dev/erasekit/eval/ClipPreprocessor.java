@@ -2,7 +2,7 @@ package dev.erasekit.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +27,10 @@ public record ClipPreprocessor(int size, int crop, double rescale, double[] mean
             int size = side(j.get("size"), OPENAI.size), crop = side(j.get("crop_size"), size);
             double rescale = j.path("rescale_factor").asDouble(OPENAI.rescale);
             double[] mean = triple(j.get("image_mean"), OPENAI.mean), std = triple(j.get("image_std"), OPENAI.std);
-            if (size <= 0 || crop <= 0 || crop > size) throw new ErasekitException(file + ": bad size " + size + " / crop_size " + crop);
+            if (size <= 0 || crop <= 0 || crop > size) throw new CorruptFileException(file + ": bad size " + size + " / crop_size " + crop);
             return new ClipPreprocessor(size, crop, rescale, mean, std);
         } catch (IOException e) {
-            throw new ErasekitException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new CorruptFileException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -40,12 +40,12 @@ public record ClipPreprocessor(int size, int crop, double rescale, double[] mean
         if (n.isNumber()) return n.asInt();
         if (n.has("shortest_edge")) return n.get("shortest_edge").asInt();
         if (n.has("height") && n.path("width").asInt() == n.get("height").asInt()) return n.get("height").asInt();
-        throw new ErasekitException("unsupported CLIP image size " + n + " (expected a square size)");
+        throw new CorruptFileException("unsupported CLIP image size " + n + " (expected a square size)");
     }
 
     private static double[] triple(JsonNode n, double[] fallback) {
         if (n == null || !n.isArray()) return fallback;
-        if (n.size() != 3) throw new ErasekitException("image_mean/image_std must have 3 values: " + n);
+        if (n.size() != 3) throw new CorruptFileException("image_mean/image_std must have 3 values: " + n);
         return new double[] {n.get(0).asDouble(), n.get(1).asDouble(), n.get(2).asDouble()};
     }
 

@@ -4,7 +4,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.NativeFailureException;
+import dev.erasekit.OrtRuntime;
 import dev.erasekit.OrtSessions;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.Tokens;
@@ -24,7 +26,7 @@ import java.util.Set;
  * tokenizer's vocab.json and merges.txt; preprocessor_config.json ({@link ClipPreprocessor}).
  */
 public final class ClipScorer implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtSession session;
     private final ClipTokenizer tokenizer;
     private final ClipPreprocessor preprocessor;
@@ -33,7 +35,7 @@ public final class ClipScorer implements AutoCloseable {
     private ClipScorer(Path dir) {
         Path model = dir.resolve("model.onnx");
         if (!Files.isRegularFile(model)) {
-            throw new ErasekitException("no model.onnx in " + dir + ": --clip expects a CLIP ONNX export (optimum layout: "
+            throw new CorruptFileException("no model.onnx in " + dir + ": --clip expects a CLIP ONNX export (optimum layout: "
                     + "model.onnx with outputs text_embeds and image_embeds, vocab.json, merges.txt, preprocessor_config.json)");
         }
         Path tok = Files.exists(dir.resolve("vocab.json")) ? dir : dir.resolve("tokenizer");
@@ -44,14 +46,14 @@ public final class ClipScorer implements AutoCloseable {
         if (!in.contains("input_ids") || !in.contains("pixel_values") || !out.contains("text_embeds")
                 || !out.contains("image_embeds")) {
             OrtSessions.close(session, "CLIP");
-            throw new ErasekitException(model + " is not a CLIP export: inputs " + in + ", outputs " + out
+            throw new CorruptFileException(model + " is not a CLIP export: inputs " + in + ", outputs " + out
                     + "; expected inputs input_ids, pixel_values and outputs text_embeds, image_embeds");
         }
         wantsMask = in.contains("attention_mask");
     }
 
     public static ClipScorer open(Path dir) {
-        if (!Files.isDirectory(dir)) throw new ErasekitException("CLIP folder not found: " + dir);
+        if (!Files.isDirectory(dir)) throw new CorruptFileException("CLIP folder not found: " + dir);
         return new ClipScorer(dir);
     }
 
@@ -76,7 +78,7 @@ public final class ClipScorer implements AutoCloseable {
                 return 100 * cosine(image, text);
             }
         } catch (OrtException e) {
-            throw new ErasekitException("CLIP failed: " + e.getMessage(), e);
+            throw new NativeFailureException("CLIP failed: " + e.getMessage(), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }

@@ -6,7 +6,11 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.erasekit.CorruptFileException;
 import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.NativeFailureException;
+import dev.erasekit.OrtRuntime;
 import dev.erasekit.OrtSessions;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -23,7 +27,7 @@ import java.util.Map;
  * (nearest) to the model's fixed size when the image differs.
  */
 public final class ImageClassifier implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtSession session;
     private final String input;
     private final long[] inputShape;
@@ -31,7 +35,7 @@ public final class ImageClassifier implements AutoCloseable {
 
     public ImageClassifier(Path model) {
         Path labelFile = model.resolveSibling("labels.json");
-        if (!Files.exists(labelFile)) throw new ErasekitException("classifier labels missing: " + labelFile);
+        if (!Files.exists(labelFile)) throw new CorruptFileException("classifier labels missing: " + labelFile);
         try {
             JsonNode j = new ObjectMapper().readTree(labelFile.toFile());
             j.properties().forEach(e -> {
@@ -44,10 +48,32 @@ public final class ImageClassifier implements AutoCloseable {
             session = OrtSessions.open(model, "classifier");
             input = session.getInputNames().iterator().next();
             inputShape = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(input).getInfo()).getShape();
-        } catch (IOException | OrtException e) {
-            throw new ErasekitException("cannot load the classifier " + model + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CorruptFileException("cannot read " + labelFile + ": " + e.getMessage(), e);
+        } catch (OrtException e) {
+            throw OrtSessions.loadFailure("classifier", model, e);
         }
-        if (labels.isEmpty()) throw new ErasekitException(labelFile + " names no output → labels list");
+        try {
+            if (labels.isEmpty()) throw new CorruptFileException(labelFile + " names no output → labels list");
+            Map<String, ai.onnxruntime.NodeInfo> outputs = session.getOutputInfo();
+            for (var e : labels.entrySet()) {
+                ai.onnxruntime.NodeInfo o = outputs.get(e.getKey());
+                if (o == null) {
+                    throw new CorruptFileException(labelFile + " names the output '" + e.getKey() + "', which the classifier"
+                            + " does not have (outputs: " + outputs.keySet() + ")");
+                }
+                long[] shape = ((ai.onnxruntime.TensorInfo) o.getInfo()).getShape();
+                long classes = shape.length == 0 ? -1 : shape[shape.length - 1];
+                if (classes > 0 && classes != e.getValue().size()) {
+                    throw new CorruptFileException(labelFile + " gives " + e.getValue().size() + " labels for the output '"
+                            + e.getKey() + "', which has " + classes + " classes");
+                }
+            }
+        } catch (OrtException | RuntimeException e) {
+            OrtSessions.closeQuietly(session);
+            if (e instanceof ErasekitException x) throw x;
+            throw new NativeFailureException("cannot read the classifier " + model + ": " + e.getMessage(), e);
+        }
     }
 
     public Map<String, List<String>> labels() {
@@ -63,15 +89,15 @@ public final class ImageClassifier implements AutoCloseable {
              OrtSession.Result r = session.run(Map.of(input, t))) {
             Map<String, String> out = new LinkedHashMap<>();
             for (var e : labels.entrySet()) {
-                float[] scores = ((float[][]) r.get(e.getKey()).orElseThrow(() -> new ErasekitException(
+                float[] scores = ((float[][]) r.get(e.getKey()).orElseThrow(() -> new InvalidInputException(
                         "the classifier has no output " + e.getKey())).getValue())[0];
                 int best = 0;
                 for (int i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-                out.put(e.getKey(), best < e.getValue().size() ? e.getValue().get(best) : "#" + best);
+                out.put(e.getKey(), e.getValue().get(best));
             }
             return out;
         } catch (OrtException e) {
-            throw new ErasekitException("classifier failed: " + e.getMessage(), e);
+            throw new NativeFailureException("classifier failed: " + e.getMessage(), e);
         }
     }
 

@@ -6,7 +6,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.NativeFailureException;
+import dev.erasekit.OrtRuntime;
 import dev.erasekit.OrtSessions;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -19,7 +21,7 @@ import java.util.TreeSet;
 /**
  * The NudeNet v3 detector (notAI-tech/NudeNet ≥ 3.0: a YOLOv8 ONNX export, input [1, 3, S, S] RGB in
  * [0, 1] with S = 320 for the default model, output [1, 22, anchors]) run as the nudity evaluations of
- * ESD, UCE and RECE run it (DESIGN §3.5). Preprocessing follows NudeNet's {@code _read_image}: the
+ * ESD, UCE and RECE run it (docs/methods.md §6). Preprocessing follows NudeNet's {@code _read_image}: the
  * 8-bit image is resized to fit S×S keeping its aspect ratio (OpenCV bilinear), padded to a square by
  * repeating edge pixels (centred), scaled by 1/255; decoding is {@link YoloDecoder}. An image counts
  * for a class when a detection of that class scores above the threshold (0.6 in RECE's evaluation).
@@ -40,7 +42,7 @@ public final class NudeNetDetector implements AutoCloseable {
     public record Detection(String label, float score, int left, int top, int width, int height) {
     }
 
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtSession session;
     private final String input;
     private final int size;
@@ -54,18 +56,18 @@ public final class NudeNetDetector implements AutoCloseable {
             NodeInfo outInfo = session.getOutputInfo().values().iterator().next();
             long[] out = ((TensorInfo) outInfo.getInfo()).getShape();
             if (in.length != 4 || in[1] != 3 || in[2] <= 0 || in[2] != in[3]) {
-                throw new ErasekitException(model + " is not a NudeNet v3 detector: input " + java.util.Arrays.toString(in)
+                throw new CorruptFileException(model + " is not a NudeNet v3 detector: input " + java.util.Arrays.toString(in)
                         + ", expected [1, 3, S, S]");
             }
             if (out.length != 3 || out[1] != 4 + LABELS.size() || out[2] <= 0) {
-                throw new ErasekitException(model + " is not a NudeNet v3 detector: output " + java.util.Arrays.toString(out)
+                throw new CorruptFileException(model + " is not a NudeNet v3 detector: output " + java.util.Arrays.toString(out)
                         + ", expected [1, " + (4 + LABELS.size()) + ", anchors]");
             }
             size = (int) in[2];
             anchors = (int) out[2];
         } catch (OrtException e) {
             OrtSessions.close(session, "NudeNet detector");
-            throw new ErasekitException("cannot load the NudeNet detector " + model + ": " + e.getMessage(), e);
+            throw OrtSessions.loadFailure("NudeNet detector", model, e);
         } catch (RuntimeException e) {
             OrtSessions.close(session, "NudeNet detector");
             throw e;
@@ -74,7 +76,7 @@ public final class NudeNetDetector implements AutoCloseable {
 
     /** Opens a NudeNet v3 ONNX file (e.g. 320n.onnx from the nudenet package); clear errors otherwise. */
     public static NudeNetDetector open(Path model) {
-        if (!Files.isRegularFile(model)) throw new ErasekitException("NudeNet model not found: " + model);
+        if (!Files.isRegularFile(model)) throw new CorruptFileException("NudeNet model not found: " + model);
         return new NudeNetDetector(model);
     }
 
@@ -89,7 +91,7 @@ public final class NudeNetDetector implements AutoCloseable {
             return YoloDecoder.decode(values, LABELS.size(), anchors, (double) w / size, (double) h / size).stream()
                     .map(d -> new Detection(LABELS.get(d.cls()), d.score(), d.left(), d.top(), d.width(), d.height())).toList();
         } catch (OrtException e) {
-            throw new ErasekitException("NudeNet failed: " + e.getMessage(), e);
+            throw new NativeFailureException("NudeNet failed: " + e.getMessage(), e);
         }
     }
 

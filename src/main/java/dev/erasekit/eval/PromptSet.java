@@ -1,7 +1,9 @@
 package dev.erasekit.eval;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.InvalidInputException;
 import dev.erasekit.io.CsvTable;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,27 +21,48 @@ public record PromptSet(String name, List<Prompt> prompts) {
     }
 
     public static PromptSet read(Path csv, int limit, long seed, double guidance, int width, int height) {
+        if (limit < 0) throw new InvalidInputException("the prompt limit must be ≥ 0 (0: all), got " + limit);
         CsvTable t = CsvTable.read(csv);
-        if (!t.has("prompt")) throw new ErasekitException(csv + " has no 'prompt' column; columns: " + t.columns());
+        if (!t.has("prompt")) throw new CorruptFileException(csv + " has no 'prompt' column; columns: " + t.columns());
         List<Prompt> out = new ArrayList<>();
-        for (Map<String, String> row : t.rows()) {
+        for (int i = 0; i < t.rows().size(); i++) {
             if (limit > 0 && out.size() >= limit) break;
+            Map<String, String> row = t.rows().get(i);
             String p = row.get("prompt");
             if (p == null || p.isBlank()) continue;
-            out.add(new Prompt(p, (long) number(row, "evaluation_seed", seed), number(row, "evaluation_guidance", guidance),
-                    (int) number(row, "sd_image_width", width), (int) number(row, "sd_image_height", height)));
+            int line = i + 1; // data rows, counted from 1 after the header
+            out.add(new Prompt(p, integer(csv, line, row, "evaluation_seed", seed, Long.MIN_VALUE, Long.MAX_VALUE),
+                    real(csv, line, row, "evaluation_guidance", guidance),
+                    (int) integer(csv, line, row, "sd_image_width", width, 8, Integer.MAX_VALUE),
+                    (int) integer(csv, line, row, "sd_image_height", height, 8, Integer.MAX_VALUE)));
         }
-        if (out.isEmpty()) throw new ErasekitException(csv + " has no prompts");
+        if (out.isEmpty()) throw new CorruptFileException(csv + " has no prompts");
         return new PromptSet(csv.getFileName().toString(), out);
     }
 
-    private static double number(Map<String, String> row, String column, double fallback) {
+    /** An integer cell ("123" or "123.0", as pandas writes them), exactly; the fallback when the cell is empty. */
+    private static long integer(Path csv, int line, Map<String, String> row, String column, long fallback, long min, long max) {
         String v = row.get(column);
         if (v == null || v.isBlank()) return fallback;
         try {
-            return Double.parseDouble(v.strip());
+            long x = new BigDecimal(v.strip()).longValueExact();
+            if (x < min || x > max) throw new ArithmeticException();
+            return x;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new CorruptFileException(csv + " row " + line + ": " + column + " is '" + v + "', not an integer"
+                    + (min > Long.MIN_VALUE ? " ≥ " + min : ""));
+        }
+    }
+
+    private static double real(Path csv, int line, Map<String, String> row, String column, double fallback) {
+        String v = row.get(column);
+        if (v == null || v.isBlank()) return fallback;
+        try {
+            double x = Double.parseDouble(v.strip());
+            if (!Double.isFinite(x)) throw new NumberFormatException();
+            return x;
         } catch (NumberFormatException e) {
-            return fallback;
+            throw new CorruptFileException(csv + " row " + line + ": " + column + " is '" + v + "', not a finite number");
         }
     }
 }

@@ -177,6 +177,11 @@ public final class Report {
         return Double.isNaN(d) ? "–" : String.format(Locale.ROOT, d != 0 && Math.abs(d) < 1e-3 ? "%.1e" : "%.3f", d);
     }
 
+    /** The first 60 characters of a prompt, for messages. */
+    public static String abbreviate(String text) {
+        return text.length() <= 60 ? text : text.substring(0, 57) + "…";
+    }
+
     /** HTML-escapes text. */
     public static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");

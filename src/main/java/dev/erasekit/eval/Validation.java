@@ -1,6 +1,10 @@
 package dev.erasekit.eval;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.Warnings;
+import dev.erasekit.WrongBaseException;
 import dev.erasekit.diffusion.NoiseSource;
 import dev.erasekit.diffusion.Txt2Img;
 import dev.erasekit.diffusion.UnetSession;
@@ -18,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Evidence that an edit works and does no harm (DESIGN §3.5): the base model and each edited variant
+ * Evidence that an edit works and does no harm (docs/methods.md §6): the base model and each edited variant
  * generate every erase and preserve prompt with the same seed; optional judges look at each image
  * (an ONNX classifier's labels, NudeNet's exposed classes, CLIP score against the prompt); PSNR/SSIM
  * compare edited with base images on the preserve prompts; and the mechanistic metrics are measured
@@ -74,9 +78,40 @@ public final class Validation {
                          double nudenetThreshold) {
     }
 
+    /**
+     * Refuses, before any image is generated, what would fail later: an edit for another base, and any
+     * prompt whose generation request this model cannot serve (size, guidance, steps, memory).
+     */
+    public static void check(StableDiffusionModel model, List<Variant> variants, PromptSet erase, PromptSet preserve, Settings s) {
+        for (Variant v : variants) {
+            if (v.edit() != null && !v.edit().baseFingerprint().equals(model.fingerprint())) {
+                throw new WrongBaseException("the edit " + v.name() + " was made for the base model " + v.edit().baseFingerprint()
+                        + ", but " + model.dir() + " is " + model.fingerprint());
+            }
+        }
+        for (PromptSet set : List.of(erase, preserve)) {
+            for (PromptSet.Prompt p : set.prompts()) {
+                if (p.width() <= 0 || p.height() <= 0) {
+                    throw new InvalidInputException(set.name() + ", prompt \"" + Report.abbreviate(p.text()) + "\": no"
+                            + " sd_image_width/sd_image_height, and " + model.dir() + " does not fix an image size (no unet/config.json)");
+                }
+                try {
+                    Txt2Img.check(model, request(p, s));
+                } catch (ErasekitException e) {
+                    throw new InvalidInputException(set.name() + ", prompt \"" + Report.abbreviate(p.text()) + "\": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private static Txt2Img.Request request(PromptSet.Prompt p, Settings s) {
+        return new Txt2Img.Request(p.text(), "", p.seed(), s.steps(), p.guidance(), s.scheduler(), p.width(), p.height(), null);
+    }
+
     public static Result run(StableDiffusionModel model, Path cacheRoot, List<Variant> variants, PromptSet erase,
                              PromptSet preserve, Judges judges, Path reportDir, Settings s,
                              Progress progress) throws IOException {
+        check(model, variants, erase, preserve, s);
         Files.createDirectories(reportDir.resolve("images"));
         List<Image> images = new ArrayList<>();
         int total = variants.size() * (erase.prompts().size() + preserve.prompts().size());
@@ -90,8 +125,7 @@ public final class Validation {
                     String kind = set == erase ? "erase" : "preserve";
                     for (int i = 0; i < set.prompts().size(); i++) {
                         PromptSet.Prompt p = set.prompts().get(i);
-                        Txt2Img.Result r = pipe.generate(new Txt2Img.Request(p.text(), "", p.seed(), s.steps(), p.guidance(),
-                                s.scheduler(), p.width(), p.height(), null), null);
+                        Txt2Img.Result r = pipe.generate(request(p, s), null);
                         String file = "images/" + kind + "-" + i + "-" + v.name().toLowerCase().replaceAll("[^a-z0-9]+", "_") + ".png";
                         Png.write(reportDir.resolve(file), Png.rgb(r.image(), r.imageWidth(), r.imageHeight()),
                                 Map.of("parameters", p.text() + "\nSeed: " + p.seed() + ", Variant: " + v.name()));
@@ -131,14 +165,16 @@ public final class Validation {
 
     /** {guidance-term residual, unconditional drift, preserve drift}, at 3 timesteps × a fixed latent. */
     static double[] mechanistic(StableDiffusionModel model, Path cacheRoot, Edit edit, PromptSet preserve) {
-        int size = model.unetConfig().sampleSize(), d = model.textWidth();
-        long[] xs = {1, model.unetConfig().inChannels(), size, size}, cs = {1, 77, d};
+        // any latent size the UNet takes will do: the config's, else 16 (three halvings)
+        int size = model.unetConfig().sampleSize() > 0 ? model.unetConfig().sampleSize() : 16, d = model.textWidth();
+        long[] xs = {1, model.unetConfig().inChannels() > 0 ? model.unetConfig().inChannels() : 4, size, size}, cs = {1, 77, d};
         float[] x = new NoiseSource(1234).gaussian((int) (xs[1] * size * size));
         @SuppressWarnings("unchecked")
         List<String> anchors = (List<String>) edit.parameters().getOrDefault("anchors", edit.parameters().get("guides"));
         double residual = 0, uncond = 0, keep = 0;
         int nr = 0, np = 0;
-        try (TextEmbedder e = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), cacheRoot);
+        try (TextEmbedder e = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), d, cacheRoot,
+                Warnings.DEBUG_LOG);
              UnetSession base = UnetSession.open(model.unetFile()); UnetSession edited = UnetSession.open(model, edit)) {
             float[] empty = e.embed("").rows().data();
             for (float t : SAMPLE_TIMESTEPS) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,17 +27,21 @@ public record CsvTable(Path file, List<String> columns, List<Map<String, String>
             CsvSchema parsed = (CsvSchema) it.getParser().getSchema();
             List<String> columns = new ArrayList<>();
             parsed.forEach(c -> columns.add(c.getName()));
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String c : columns) {
+                if (!seen.add(c)) throw new CorruptFileException(file + " has the column '" + c + "' twice in its header");
+            }
             return new CsvTable(file, columns, rows);
         } catch (NoSuchFileException e) {
-            throw new ErasekitException("file not found: " + file);
+            throw new CorruptFileException("file not found: " + file);
         } catch (IOException | RuntimeException e) {
-            throw new ErasekitException(file + " is not a readable CSV file: " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new CorruptFileException(file + " is not a readable CSV file: " + e.getMessage().lines().findFirst().orElse(""), e);
         }
     }
 
     /** The values of a column, in row order; an unknown column is an error that lists the columns. */
     public List<String> column(String name) {
-        if (!columns.contains(name)) throw new ErasekitException(file + " has no column '" + name + "'; columns: " + columns);
+        if (!columns.contains(name)) throw new CorruptFileException(file + " has no column '" + name + "'; columns: " + columns);
         return rows.stream().map(r -> r.getOrDefault(name, "")).toList();
     }
 

@@ -1,5 +1,6 @@
 package dev.erasekit.io;
 
+import dev.erasekit.CorruptFileException;
 import dev.erasekit.ErasekitException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,7 +26,7 @@ public record Npy(String dtype, long[] shape, ByteBuffer data) {
         try {
             return parse(file, ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN));
         } catch (IOException e) {
-            throw new ErasekitException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new CorruptFileException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -59,7 +60,7 @@ public record Npy(String dtype, long[] shape, ByteBuffer data) {
     }
 
     private static ErasekitException bad(Path file, String why) {
-        return new ErasekitException(file + " is not a valid .npy file: " + why);
+        return new CorruptFileException(file + " is not a valid .npy file: " + why);
     }
 
     public long count() {
@@ -75,7 +76,7 @@ public record Npy(String dtype, long[] shape, ByteBuffer data) {
                 case "f8" -> (float) data.getDouble(i * 8);
                 case "i4" -> data.getInt(i * 4);
                 case "i8" -> data.getLong(i * 8);
-                default -> throw new ErasekitException("cannot read " + dtype + " as float");
+                default -> throw new CorruptFileException("cannot read " + dtype + " as float");
             };
         }
         return out;
@@ -100,27 +101,27 @@ public record Npy(String dtype, long[] shape, ByteBuffer data) {
             out[i] = switch (dtype) {
                 case "i8" -> data.getLong(i * 8);
                 case "i4" -> data.getInt(i * 4);
-                default -> throw new ErasekitException("cannot read " + dtype + " as integers");
+                default -> throw new CorruptFileException("cannot read " + dtype + " as integers");
             };
         }
         return out;
     }
 
     /** Writes a float32 array (C order) as .npy version 1. */
-    public static void writeFloats(Path file, long[] shape, float[] values) throws IOException {
+    public static void writeFloats(Path file, long[] shape, float[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) b.putFloat(v);
         write(file, "<f4", shape, b.array());
     }
 
     /** Writes a float64 array (C order) as .npy version 1. */
-    public static void writeDoubles(Path file, long[] shape, double[] values) throws IOException {
+    public static void writeDoubles(Path file, long[] shape, double[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         for (double v : values) b.putDouble(v);
         write(file, "<f8", shape, b.array());
     }
 
-    private static void write(Path file, String descr, long[] shape, byte[] data) throws IOException {
+    private static void write(Path file, String descr, long[] shape, byte[] data) {
         StringBuilder dims = new StringBuilder();
         for (long s : shape) dims.append(s).append(", ");
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + (shape.length == 1 ? dims : dims.substring(0, Math.max(0, dims.length() - 2))) + "), }";
@@ -131,6 +132,6 @@ public record Npy(String dtype, long[] shape, ByteBuffer data) {
         b.putShort((short) header.length());
         b.put(header.getBytes(StandardCharsets.ISO_8859_1));
         b.put(data);
-        Files.write(file, b.array());
+        AtomicFiles.write(file, tmp -> Files.write(tmp, b.array()));
     }
 }

@@ -2,9 +2,7 @@ package dev.erasekit.io;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -33,8 +31,30 @@ public final class Png {
         return img;
     }
 
-    public static void write(Path file, BufferedImage image, Map<String, String> text) throws IOException {
+    /** Writes the image with tEXt chunks {@code text}, atomically ({@link AtomicFiles}). */
+    public static void write(Path file, BufferedImage image, Map<String, String> text) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        IIOMetadata meta = metadata(writer, image, text);
+        AtomicFiles.write(file, tmp -> encode(tmp, writer, image, meta));
+    }
+
+    /** As {@link #write}, as one file of an all-or-nothing batch. */
+    public static void write(AtomicFiles.Batch batch, Path file, BufferedImage image, Map<String, String> text) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        IIOMetadata meta = metadata(writer, image, text);
+        batch.write(file, tmp -> encode(tmp, writer, image, meta));
+    }
+
+    private static void encode(Path tmp, ImageWriter writer, BufferedImage image, IIOMetadata meta) throws IOException {
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(image, null, meta), null);
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    private static IIOMetadata metadata(ImageWriter writer, BufferedImage image, Map<String, String> text) {
         IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), null);
         IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
         IIOMetadataNode chunks = new IIOMetadataNode("tEXt");
@@ -45,20 +65,12 @@ public final class Png {
             chunks.appendChild(e);
         });
         root.appendChild(chunks);
-        meta.mergeTree("javax_imageio_png_1.0", root);
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         try {
-            try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
-                writer.setOutput(out);
-                writer.write(null, new IIOImage(image, null, meta), null);
-            } finally {
-                writer.dispose();
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+            meta.mergeTree("javax_imageio_png_1.0", root);
+        } catch (javax.imageio.metadata.IIOInvalidTreeException e) {
+            throw new IllegalStateException(e);
         }
+        return meta;
     }
 
     /** The tEXt chunks of a PNG file. */

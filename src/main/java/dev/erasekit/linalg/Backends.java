@@ -1,6 +1,8 @@
 package dev.erasekit.linalg;
 
 import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.NativeFailureException;
 import dev.erasekit.linalg.cuda.CudaBackend;
 import dev.erasekit.linalg.openblas.OpenBlasBackend;
 import java.util.List;
@@ -22,7 +24,7 @@ public final class Backends {
             case "cuda" -> required("cuda", CudaBackend::open);
             case "openblas" -> required("openblas", OpenBlasBackend::open);
             case "java" -> new JavaBackend();
-            default -> throw new ErasekitException("unknown backend '" + name + "'; choose one of " + NAMES);
+            default -> throw new InvalidInputException("unknown backend '" + name + "'; choose one of " + NAMES);
         };
     }
 
@@ -54,7 +56,7 @@ public final class Backends {
         try {
             return opener.get();
         } catch (RuntimeException | LinkageError e) {
-            throw new ErasekitException("backend " + name + " is not available: " + e.getMessage(), e);
+            throw new NativeFailureException("backend " + name + " is not available: " + e.getMessage(), e);
         }
     }
 }

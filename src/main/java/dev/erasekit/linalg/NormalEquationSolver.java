@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Solves {@link NormalEquations} in closed form (DESIGN §3.1):
+ * Solves {@link NormalEquations} in closed form (docs/methods.md §2):
  * <pre>
  *   W'_l = (λ W_l + s_e Σ vᵢ* cᵢᵀ + s_p Σ W_l cⱼcⱼᵀ) · (λI + s_e Σ cᵢcᵢᵀ + s_p Σ cⱼcⱼᵀ)⁻¹
  * </pre>
@@ -30,7 +30,7 @@ public final class NormalEquationSolver {
         return p.sharedFactorValid() ? solveShared(p) : solveGeneral(p);
     }
 
-    /** The d×d shared factor M alone (the edit as an embedding transform, DESIGN §3.4). */
+    /** The d×d shared factor M alone (the edit as an embedding transform, docs/methods.md §5). */
     public double[] sharedFactor(NormalEquations p, StageTimes times) {
         if (!p.sharedFactorValid()) {
             throw new IllegalArgumentException("the shared factor needs guide-row targets and one λ for all layers");
@@ -41,7 +41,7 @@ public final class NormalEquationSolver {
 
     /**
      * M = A₀·B⁻¹ from the rows alone (no layers needed): B = λI + s_e CᵀC + s_p PᵀP,
-     * A₀ = λI + s_e GᵀC + s_p PᵀP = B + s_e (G − C)ᵀ C (DESIGN §3.1).
+     * A₀ = λI + s_e GᵀC + s_p PᵀP = B + s_e (G − C)ᵀ C (docs/methods.md §2).
      */
     public double[] sharedFactor(FloatMatrix c, FloatMatrix g, FloatMatrix preserve, double lambda, double eraseScale,
                                  double preserveScale, StageTimes times) {
@@ -59,8 +59,21 @@ public final class NormalEquationSolver {
             backend.gemm(true, false, d, d, c.rows(), eraseScale, diff, Dense.toDouble(c.data()), 1.0, a0);
             return a0;
         });
-        times.time("solve", () -> backend.solveRightSpd(b, d, m, d)); // M = A₀·B⁻¹
+        times.time("solve", () -> solveRight(b, d, m, d, lambda)); // M = A₀·B⁻¹
         return m;
+    }
+
+    /** rhs := rhs·B⁻¹, with a failure explained in terms of λ and the rows. */
+    private void solveRight(double[] b, int d, double[] rhs, int m, double lambda) {
+        try {
+            backend.solveRightSpd(b, d, rhs, m);
+        } catch (NotPositiveDefiniteException e) {
+            throw e.because(lambda == 0
+                    ? "with λ = 0 the erase and preserve rows must span all " + d + " dimensions, and they do not;"
+                            + " use λ > 0 (UCE's default is 0.5)"
+                    : "λ = " + lambda + " is below 1e-12 of the rows' scale (largest diagonal " + Dense.maxDiagonal(b, d)
+                            + "); use a larger λ");
+        }
     }
 
     /** W_l·M for every layer, by one GEMM over the stacked weights; results in each layer's dtype. */
@@ -116,7 +129,7 @@ public final class NormalEquationSolver {
                 }
                 return r;
             });
-            times.time("solve", () -> backend.solveRightSpd(b, d, a, outRows)); // W'_l = A_l·B_l⁻¹
+            times.time("solve", () -> solveRight(b, d, a, outRows, lambda)); // W'_l = A_l·B_l⁻¹
             float[] edited = new float[a.length];
             for (int i = 0; i < a.length; i++) edited[i] = (float) a[i];
             out.add(layer.withValues(edited));

@@ -1,11 +1,11 @@
 package dev.erasekit.linalg;
 
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The UCE least-squares problem for a batch of layers (DESIGN §3.1):
+ * The UCE least-squares problem for a batch of layers (docs/methods.md §2):
  * <pre>
  *   W'_l = argmin Σ_erase ‖W' cᵢ − vᵢ*‖² · s_e + s_p Σ_preserve ‖W' cⱼ − W_l cⱼ‖² + λ_l ‖W' − W_l‖²
  * </pre>
@@ -48,24 +48,24 @@ public record NormalEquations(List<LayerWeights> layers, FloatMatrix eraseRows, 
 
     private static void validate(List<LayerWeights> layers, FloatMatrix erase, Targets targets, FloatMatrix preserve,
                                  double[] lambdas, double se, double sp) {
-        if (layers.isEmpty()) throw new ErasekitException("no layers to edit");
+        if (layers.isEmpty()) throw new InvalidInputException("no layers to edit");
         int d = erase.cols();
-        if (d == 0) throw new ErasekitException("erase rows have width 0");
-        if (erase.rows() == 0) throw new ErasekitException("no erase rows");
+        if (d == 0) throw new InvalidInputException("erase rows have width 0");
+        if (erase.rows() == 0) throw new InvalidInputException("no erase rows");
         if (preserve.cols() != d && preserve.rows() > 0) {
-            throw new ErasekitException("preserve rows have width " + preserve.cols() + ", erase rows " + d);
+            throw new InvalidInputException("preserve rows have width " + preserve.cols() + ", erase rows " + d);
         }
         if (lambdas.length != layers.size()) {
-            throw new ErasekitException(lambdas.length + " λ values for " + layers.size() + " layers");
+            throw new InvalidInputException(lambdas.length + " λ values for " + layers.size() + " layers");
         }
         for (double l : lambdas) {
-            if (!Double.isFinite(l) || l < 0) throw new ErasekitException("λ must be finite and ≥ 0, got " + l);
+            if (!Double.isFinite(l) || l < 0) throw new InvalidInputException("λ must be finite and ≥ 0, got " + l);
         }
-        if (!Double.isFinite(se) || se < 0) throw new ErasekitException("erase scale must be finite and ≥ 0, got " + se);
-        if (!Double.isFinite(sp) || sp < 0) throw new ErasekitException("preserve scale must be finite and ≥ 0, got " + sp);
+        if (!Double.isFinite(se) || se < 0) throw new InvalidInputException("erase scale must be finite and ≥ 0, got " + se);
+        if (!Double.isFinite(sp) || sp < 0) throw new InvalidInputException("preserve scale must be finite and ≥ 0, got " + sp);
         for (LayerWeights l : layers) {
             if (l.width() != d) {
-                throw new ErasekitException("layer " + l.name() + " has input width " + l.width() + ", the rows " + d);
+                throw new InvalidInputException("layer " + l.name() + " has input width " + l.width() + ", the rows " + d);
             }
             finite("layer " + l.name(), l.w());
         }
@@ -74,19 +74,19 @@ public record NormalEquations(List<LayerWeights> layers, FloatMatrix eraseRows, 
         switch (targets) {
             case Targets.Guide g -> {
                 if (g.rows().rows() != erase.rows() || g.rows().cols() != d) {
-                    throw new ErasekitException("guide rows are " + g.rows().rows() + "×" + g.rows().cols()
+                    throw new InvalidInputException("guide rows are " + g.rows().rows() + "×" + g.rows().cols()
                             + ", erase rows " + erase.rows() + "×" + d);
                 }
                 finite("guide rows", g.rows());
             }
             case Targets.PerLayer p -> {
                 if (p.values().size() != layers.size()) {
-                    throw new ErasekitException(p.values().size() + " target matrices for " + layers.size() + " layers");
+                    throw new InvalidInputException(p.values().size() + " target matrices for " + layers.size() + " layers");
                 }
                 for (int i = 0; i < layers.size(); i++) {
                     FloatMatrix v = p.values().get(i);
                     if (v.rows() != erase.rows() || v.cols() != layers.get(i).out()) {
-                        throw new ErasekitException("targets for layer " + layers.get(i).name() + " are " + v.rows()
+                        throw new InvalidInputException("targets for layer " + layers.get(i).name() + " are " + v.rows()
                                 + "×" + v.cols() + ", expected " + erase.rows() + "×" + layers.get(i).out());
                     }
                     finite("targets of layer " + layers.get(i).name(), v);
@@ -98,7 +98,7 @@ public record NormalEquations(List<LayerWeights> layers, FloatMatrix eraseRows, 
     private static void finite(String what, FloatMatrix m) {
         int bad = m.firstNonFinite();
         if (bad >= 0) {
-            throw new ErasekitException(what + " contain a non-finite value (" + m.data()[bad] + ") at row "
+            throw new InvalidInputException(what + " contain a non-finite value (" + m.data()[bad] + ") at row "
                     + bad / m.cols() + ", column " + bad % m.cols());
         }
     }

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The edited layers, and for the shared-factor path the d×d matrix M with W'_l = W_l·M for every
- * layer (DESIGN §3.1, §3.4).
+ * layer (docs/methods.md §2, §3.4).
  */
 public record SolveResult(List<LayerWeights> layers, Optional<double[]> sharedFactor, Path path, StageTimes times) {
 

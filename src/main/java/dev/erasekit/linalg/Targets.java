@@ -2,7 +2,7 @@ package dev.erasekit.linalg;
 
 import java.util.List;
 
-/** What the erase rows must map to (DESIGN §3.1). */
+/** What the erase rows must map to (docs/methods.md §2). */
 public sealed interface Targets {
 
     /** vᵢ* = W_l·gᵢ for every layer: the guide rows gᵢ (n_e×d). This form allows the shared factor. */

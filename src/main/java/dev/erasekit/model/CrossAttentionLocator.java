@@ -1,7 +1,7 @@
 package dev.erasekit.model;
 
 import ai.onnx.proto.OnnxMl;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Finds the cross-attention K/V weights of an ONNX UNet structurally (DESIGN §2): a MatMul whose
+ * Finds the cross-attention K/V weights of an ONNX UNet structurally (docs/methods.md §1): a MatMul whose
  * data input is {@code encoder_hidden_states} (directly or through Cast/Reshape/Identity) and whose
  * weight is a rank-2 initializer — stored [in, out] for MatMul, or [out, in] behind a Transpose
  * node, or either way for Gemm (transB). The text embedding reaches the UNet only through these.
@@ -29,15 +29,18 @@ public final class CrossAttentionLocator {
     private record Candidate(OnnxMl.NodeProto node, OnnxMl.TensorProto weight, boolean transposed) {
     }
 
-    /** The K/V layers in UCE's reference order: every to_v (down, up, mid), then every to_k. */
+    /**
+     * The K/V layers in UCE's reference order: every to_v (down, up, mid), then every to_k.
+     * {@code config} may be null (no unet/config.json): the layers must then be named in the graph.
+     */
     public static List<CrossAttentionLayer> locate(OnnxModel unet, UnetConfig config) {
         if (!unet.inputNames().contains(TEXT_INPUT)) {
-            throw new ErasekitException(unet.file() + " has no '" + TEXT_INPUT + "' input: not a text-conditioned UNet"
+            throw new CorruptFileException(unet.file() + " has no '" + TEXT_INPUT + "' input: not a text-conditioned UNet"
                     + " (inputs: " + unet.inputNames() + ")");
         }
         List<Candidate> found = candidates(unet);
         if (found.isEmpty()) {
-            throw new ErasekitException(unet.file() + " has no cross-attention: no MatMul/Gemm applies a constant weight to "
+            throw new CorruptFileException(unet.file() + " has no cross-attention: no MatMul/Gemm applies a constant weight to "
                     + TEXT_INPUT);
         }
         List<CrossAttentionLayer> layers = name(found, unet, config);
@@ -82,26 +85,33 @@ public final class CrossAttentionLocator {
     }
 
     private static List<CrossAttentionLayer> name(List<Candidate> found, OnnxModel unet, UnetConfig config) {
-        List<CrossAttentionLayer> out = new ArrayList<>();
-        boolean allNamed = true;
+        List<String[]> named = new ArrayList<>();
         for (Candidate c : found) {
-            Optional<String[]> named = fromPath(c.node().getName()).or(() -> fromPath(c.weight().getName()));
-            if (named.isEmpty()) {
-                allNamed = false;
-                break;
-            }
-            out.add(layer(c, AttentionSite.parse(named.get()[0]).orElseThrow(), named.get()[1], config));
+            Optional<String[]> n = fromPath(c.node().getName()).or(() -> fromPath(c.weight().getName()));
+            if (n.isEmpty()) break;
+            named.add(n.get());
         }
-        if (allNamed) return out;
+        List<CrossAttentionLayer> out = new ArrayList<>();
+        if (named.size() == found.size()) {
+            List<AttentionSite> sites = named.stream().map(n -> AttentionSite.parse(n[0]).orElseThrow()).toList();
+            // layers per block: the config's, else what the named down-block attentions show
+            int lpb = config != null ? config.layersPerBlock() : sites.stream().filter(s -> s.kind() == AttentionSite.Kind.DOWN)
+                    .mapToInt(s -> s.attention() + 1).max().orElse(1);
+            for (int i = 0; i < found.size(); i++) out.add(layer(found.get(i), sites.get(i), named.get(i)[1], lpb));
+            return out;
+        }
+        if (config == null) {
+            throw new CorruptFileException(unet.file() + ": the graph's node names are stripped and the model has no"
+                    + " unet/config.json to name its " + found.size() + " cross-attention weights by");
+        }
         // Node names stripped: attn2 modules run in forward order, each computing to_k then to_v.
         List<AttentionSite> sites = config.forwardOrder();
         if (found.size() != 2 * sites.size()) {
-            throw new ErasekitException(unet.file() + ": found " + found.size() + " cross-attention weights without module"
+            throw new CorruptFileException(unet.file() + ": found " + found.size() + " cross-attention weights without module"
                     + " names, but unet/config.json implies " + 2 * sites.size() + "; cannot name them");
         }
-        out.clear();
         for (int i = 0; i < found.size(); i++) {
-            out.add(layer(found.get(i), sites.get(i / 2), i % 2 == 0 ? "to_k" : "to_v", config));
+            out.add(layer(found.get(i), sites.get(i / 2), i % 2 == 0 ? "to_k" : "to_v", config.layersPerBlock()));
         }
         return out;
     }
@@ -115,10 +125,10 @@ public final class CrossAttentionLocator {
         return projection == null ? Optional.empty() : Optional.of(new String[] {dotted, projection});
     }
 
-    private static CrossAttentionLayer layer(Candidate c, AttentionSite site, String projection, UnetConfig config) {
+    private static CrossAttentionLayer layer(Candidate c, AttentionSite site, String projection, int layersPerBlock) {
         long d0 = c.weight().getDims(0), d1 = c.weight().getDims(1);
         int out = (int) (c.transposed() ? d1 : d0), in = (int) (c.transposed() ? d0 : d1);
         return new CrossAttentionLayer(site, projection, c.weight().getName(), c.node().getName(), c.transposed(),
-                TensorData.dtype(c.weight()), out, in, TensorData.describeLocation(c.weight()), config.layersPerBlock());
+                TensorData.dtype(c.weight()), out, in, TensorData.describeLocation(c.weight()), layersPerBlock);
     }
 }

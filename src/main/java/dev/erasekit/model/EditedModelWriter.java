@@ -2,16 +2,17 @@ package dev.erasekit.model;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.InvalidInputException;
+import dev.erasekit.WrongBaseException;
 import dev.erasekit.edit.Edit;
+import dev.erasekit.io.AtomicFiles;
+import dev.erasekit.io.OutputPaths;
 import dev.erasekit.linalg.LayerWeights;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -19,11 +20,24 @@ import java.util.stream.Stream;
 /**
  * Writes an edited model folder that ONNX Runtime opens like the original, without copying the
  * unchanged weights: {@code unet/model.onnx} is rewritten with the edited K/V initializers inline
- * (19 M parameters for SD v1.4), every other file — external UNet data included — is hard-linked
- * to the base's (a symbolic link where hard links are impossible, a copy as the last resort). The
- * folder is assembled under a temporary name and renamed into place; the base is never written.
+ * (19 M parameters for SD v1.4); the large weight files (external UNet data, the other ONNX graphs:
+ * weight formats of {@link #LINK_THRESHOLD} and up) are hard-linked to the base's (a symbolic link where hard links
+ * are impossible, a copy as the last resort); every small file (configs, tokenizer) is copied, so
+ * editing the new folder's files in place can never change the base. The folder is assembled under a
+ * temporary name beside the output and renamed into place; the base is never written.
  */
 public final class EditedModelWriter {
+    /** Weight files at least this large (1 MiB) are linked; everything else is copied. */
+    static final long LINK_THRESHOLD = 1 << 20;
+    private static final java.util.Set<String> WEIGHT_FILES = java.util.Set.of("onnx", "onnx_data", "pb", "bin", "safetensors",
+            "ckpt", "pt", "pth", "data");
+
+    static boolean isLargeWeightFile(Path p) throws IOException {
+        String name = p.getFileName().toString();
+        String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT) : "";
+        return WEIGHT_FILES.contains(ext) && Files.size(p) >= LINK_THRESHOLD;
+    }
+
     /** What was written: how many files were hard-linked, symlinked or copied. */
     public record Report(Path out, int edited, int hardLinked, int symlinked, int copied) {
     }
@@ -33,25 +47,31 @@ public final class EditedModelWriter {
     private EditedModelWriter() {
     }
 
+    /** Refuses an output before any work: it must not exist, and must lie outside the base model. */
+    public static void checkOutput(StableDiffusionModel base, Path out, Path... inputs) {
+        if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidInputException("output folder already exists: " + out);
+        }
+        OutputPaths.checkFolder(out, java.util.List.of(base.dir()), java.util.Arrays.asList(inputs));
+    }
+
     public static Report write(StableDiffusionModel base, Edit edit, Path out) {
         if (!edit.baseFingerprint().equals(base.fingerprint())) {
-            throw new ErasekitException("this edit was made for the base model " + edit.baseFingerprint() + ", but "
+            throw new WrongBaseException("this edit was made for the base model " + edit.baseFingerprint() + ", but "
                     + base.dir() + " is " + base.fingerprint() + "; refusing to apply it");
         }
-        if (Files.exists(out)) throw new ErasekitException("output folder already exists: " + out);
-        Path parent = out.toAbsolutePath().getParent();
-        if (!Files.isDirectory(parent)) throw new ErasekitException("output folder's parent does not exist: " + parent);
+        checkOutput(base, out);
         EditedModelWriter w = new EditedModelWriter();
-        Path tmp = parent.resolve("." + out.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        Path tmp = AtomicFiles.temporaryFolder(out);
         try {
             w.linkTree(base.dir(), tmp);
             Path unet = tmp.resolve("unet/model.onnx");
             Files.delete(unet);
             writeUnet(base, edit, unet);
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.publishFolder(tmp, out);
             return new Report(out, edit.layers().size(), w.hardLinked, w.symlinked, w.copied);
         } catch (IOException e) {
-            throw new ErasekitException("cannot write " + out + ": " + e.getMessage(), e);
+            throw AtomicFiles.writeFailure(out, e);
         } finally {
             deleteQuietly(tmp);
         }
@@ -63,7 +83,7 @@ public final class EditedModelWriter {
         for (CrossAttentionLayer l : base.layers()) layerOf.put(l.initializer(), l);
         for (LayerWeights w : edit.layers()) {
             CrossAttentionLayer l = base.layers().stream().filter(x -> x.diffusersName().equals(w.name())).findFirst()
-                    .orElseThrow(() -> new ErasekitException("the edit changes " + w.name() + ", which the model does not have"));
+                    .orElseThrow(() -> new InvalidInputException("the edit changes " + w.name() + ", which the model does not have"));
             byInitializer.put(l.initializer(), w);
         }
         OnnxMl.ModelProto.Builder model = base.unet().proto().toBuilder();
@@ -86,8 +106,14 @@ public final class EditedModelWriter {
         try (Stream<Path> entries = Files.list(from)) {
             for (Path p : entries.sorted().toList()) {
                 Path target = to.resolve(p.getFileName().toString());
-                if (Files.isDirectory(p)) linkTree(p, target);
-                else link(p.toRealPath(), target);
+                if (Files.isDirectory(p)) {
+                    linkTree(p, target);
+                } else if (!isLargeWeightFile(p)) {
+                    Files.copy(p, target);
+                    copied++;
+                } else {
+                    link(p.toRealPath(), target);
+                }
             }
         }
     }
@@ -112,11 +138,10 @@ public final class EditedModelWriter {
     }
 
     private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        try {
+            AtomicFiles.deleteTree(dir);
         } catch (IOException e) {
-            // best effort: the partial folder is named so that users can see what it is
+            // best effort: the next apply to the same output removes it (AtomicFiles)
         }
     }
 }

@@ -13,7 +13,7 @@ public final class OnnxLayout {
     /** Values in the initializer's layout, fp32. */
     public static float[] values(CrossAttentionLayer layer, LayerWeights w) {
         if (w.out() != layer.out() || w.width() != layer.in()) {
-            throw new dev.erasekit.ErasekitException("edit tensor " + w.name() + " is " + w.out() + "×" + w.width()
+            throw new dev.erasekit.InvalidInputException("edit tensor " + w.name() + " is " + w.out() + "×" + w.width()
                     + ", the model's is " + layer.out() + "×" + layer.in());
         }
         return layer.transposed() ? StableDiffusionModel.transpose(w.w().data(), layer.out(), layer.in()) : w.w().data();

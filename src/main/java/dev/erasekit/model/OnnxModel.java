@@ -3,7 +3,7 @@ package dev.erasekit.model;
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -35,15 +35,15 @@ public final class OnnxModel {
             coded.setSizeLimit(Integer.MAX_VALUE);
             OnnxMl.ModelProto proto = OnnxMl.ModelProto.parseFrom(coded);
             if (!proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
-                throw new ErasekitException(file + " is not an ONNX model (no graph)");
+                throw new CorruptFileException(file + " is not an ONNX model (no graph)");
             }
             return new OnnxModel(file, proto);
         } catch (NoSuchFileException e) {
-            throw new ErasekitException("missing " + file);
+            throw new CorruptFileException("missing " + file);
         } catch (InvalidProtocolBufferException e) {
-            throw new ErasekitException(file + " is not a valid ONNX model (truncated or corrupt: " + e.getMessage() + ")");
+            throw new CorruptFileException(file + " is not a valid ONNX model (truncated or corrupt: " + e.getMessage() + ")");
         } catch (IOException e) {
-            throw new ErasekitException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new CorruptFileException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -66,6 +66,18 @@ public final class OnnxModel {
 
     public Map<String, OnnxMl.TensorProto> initializers() {
         return initializers;
+    }
+
+    /** The declared dims of a graph input (−1 for symbolic ones), or null when there is no such input. */
+    public int[] inputDims(String name) {
+        for (OnnxMl.ValueInfoProto v : graph().getInputList()) {
+            if (!v.getName().equals(name)) continue;
+            var dims = v.getType().getTensorType().getShape().getDimList();
+            int[] out = new int[dims.size()];
+            for (int i = 0; i < out.length; i++) out[i] = dims.get(i).hasDimValue() ? (int) dims.get(i).getDimValue() : -1;
+            return out;
+        }
+        return null;
     }
 
     public List<String> inputNames() {

@@ -3,7 +3,7 @@ package dev.erasekit.model;
 import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import dev.erasekit.linalg.FloatMatrix;
 import dev.erasekit.linalg.LayerWeights;
 import java.io.IOException;
@@ -42,21 +42,22 @@ public final class StableDiffusionModel {
 
     /** Opens and checks a model folder: one clear error for a missing part, no cross-attention, or a width mismatch. */
     public static StableDiffusionModel open(Path dir) {
-        if (!Files.isDirectory(dir)) throw new ErasekitException("model folder not found: " + dir);
+        if (!Files.isDirectory(dir)) throw new CorruptFileException("model folder not found: " + dir);
         Path unetFile = dir.resolve("unet/model.onnx");
         if (!Files.exists(unetFile)) {
-            throw new ErasekitException(dir + " is not a Stable Diffusion ONNX export: unet/model.onnx is missing");
+            throw new CorruptFileException(dir + " is not a Stable Diffusion ONNX export: unet/model.onnx is missing");
         }
         for (String part : List.of("text_encoder/model.onnx", "tokenizer/vocab.json", "tokenizer/merges.txt")) {
-            if (!Files.exists(dir.resolve(part))) throw new ErasekitException(dir + ": " + part + " is missing");
+            if (!Files.exists(dir.resolve(part))) throw new CorruptFileException(dir + ": " + part + " is missing");
         }
         OnnxModel unet = OnnxModel.read(unetFile);
         UnetConfig config = UnetConfig.read(dir.resolve("unet/config.json"));
         List<CrossAttentionLayer> layers = CrossAttentionLocator.locate(unet, config);
+        if (config == null) config = UnetConfig.inferred(unet, layers);
         int textWidth = textWidth(dir, layers.getFirst().in());
         for (CrossAttentionLayer l : layers) {
             if (l.in() != textWidth) {
-                throw new ErasekitException(dir + ": cross-attention " + l.diffusersName() + " takes width " + l.in()
+                throw new CorruptFileException(dir + ": cross-attention " + l.diffusersName() + " takes width " + l.in()
                         + " but the text encoder produces width " + textWidth + " (text encoder and UNet do not match)");
             }
         }
@@ -70,7 +71,7 @@ public final class StableDiffusionModel {
                 JsonNode j = new ObjectMapper().readTree(config.toFile());
                 if (j.has("hidden_size")) return j.get("hidden_size").asInt();
             } catch (IOException e) {
-                throw new ErasekitException(config + " is not valid JSON: " + e.getMessage(), e);
+                throw new CorruptFileException(config + " is not valid JSON: " + e.getMessage(), e);
             }
         }
         // No config: read the encoder graph's declared output width.

@@ -1,7 +1,7 @@
 package dev.erasekit.model;
 
 import ai.onnx.proto.OnnxMl;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
 import dev.erasekit.linalg.DType;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -29,7 +29,7 @@ public final class TensorData {
         return switch (t.getDataType()) {
             case FLOAT -> DType.FP32;
             case FLOAT16 -> DType.FP16;
-            default -> throw new ErasekitException("initializer " + t.getName() + " has ONNX data type " + t.getDataType()
+            default -> throw new CorruptFileException("initializer " + t.getName() + " has ONNX data type " + t.getDataType()
                     + "; erasekit edits fp32 (1) and fp16 (10) weights");
         };
     }
@@ -60,22 +60,22 @@ public final class TensorData {
             External e = External.of(t);
             long length = e.length >= 0 ? e.length : (long) n * elem;
             if (length != (long) n * elem) {
-                throw new ErasekitException("initializer " + t.getName() + ": external length " + length + " ≠ " + n * elem);
+                throw new CorruptFileException("initializer " + t.getName() + ": external length " + length + " ≠ " + n * elem);
             }
             Path file = modelDir.resolve(e.location).normalize();
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
                 if (e.offset + length > ch.size()) {
-                    throw new ErasekitException(file + " is truncated: " + t.getName() + " needs bytes up to "
+                    throw new CorruptFileException(file + " is truncated: " + t.getName() + " needs bytes up to "
                             + (e.offset + length) + ", the file has " + ch.size());
                 }
                 return decode(ch.map(FileChannel.MapMode.READ_ONLY, e.offset, length, arena), dtype, n);
             } catch (IOException ex) {
-                throw new ErasekitException("cannot read external data " + file + ": " + ex.getMessage(), ex);
+                throw new CorruptFileException("cannot read external data " + file + ": " + ex.getMessage(), ex);
             }
         }
         if (!t.getRawData().isEmpty()) {
             if (t.getRawData().size() != (long) n * elem) {
-                throw new ErasekitException("initializer " + t.getName() + " has " + t.getRawData().size()
+                throw new CorruptFileException("initializer " + t.getName() + " has " + t.getRawData().size()
                         + " bytes of raw data, expected " + (long) n * elem);
             }
             return decode(MemorySegment.ofBuffer(t.getRawData().asReadOnlyByteBuffer()), dtype, n);
@@ -86,7 +86,7 @@ public final class TensorData {
         } else if (dtype == DType.FP16 && t.getInt32DataCount() == n) {
             for (int i = 0; i < n; i++) out[i] = Float.float16ToFloat((short) t.getInt32Data(i));
         } else {
-            throw new ErasekitException("initializer " + t.getName() + " has no data");
+            throw new CorruptFileException("initializer " + t.getName() + " has no data");
         }
         return out;
     }
@@ -114,9 +114,9 @@ public final class TensorData {
                     default -> { }
                 }
             }
-            if (location == null) throw new ErasekitException("initializer " + t.getName() + " is external but names no file");
+            if (location == null) throw new CorruptFileException("initializer " + t.getName() + " is external but names no file");
             if (Path.of(location).isAbsolute() || location.contains("..")) {
-                throw new ErasekitException("initializer " + t.getName() + " points outside its model folder: " + location);
+                throw new CorruptFileException("initializer " + t.getName() + " points outside its model folder: " + location);
             }
             return new External(location, offset, length);
         }

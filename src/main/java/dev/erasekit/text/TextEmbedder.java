@@ -1,7 +1,10 @@
 package dev.erasekit.text;
 
+import dev.erasekit.CorruptFileException;
 import dev.erasekit.ErasekitException;
-import dev.erasekit.io.Npy;
+import dev.erasekit.Warnings;
+import dev.erasekit.io.CacheFile;
+import dev.erasekit.io.CacheRoot;
 import dev.erasekit.linalg.FloatMatrix;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,30 +18,40 @@ import java.util.HexFormat;
 /**
  * Prompt → embedding with an on-disk cache keyed by (text-encoder fingerprint, prompt's token ids),
  * so repeated edits do not re-encode. The ONNX Runtime session opens on the first cache miss. The cache holds
- * one .npy per prompt under {@code <cache>/embeddings/<encoder fingerprint>/}; the default cache is
- * {@code $ERASEKIT_CACHE}, else {@code $XDG_CACHE_HOME/erasekit}, else {@code ~/.cache/erasekit}.
+ * one checked entry per prompt ({@link CacheFile}) under {@code <cache>/embeddings/<encoder fingerprint>/};
+ * the default cache is {@link CacheRoot#defaultRoot()}.
  */
 public final class TextEmbedder implements AutoCloseable {
     private final ClipTokenizer tokenizer;
     private final Path encoderFile;
     private final Path cacheDir;
     private final String encoderFingerprint;
+    private final int width;
+    private final Warnings warnings;
     private TextEncoder encoder;
     private int encoded;
 
-    public TextEmbedder(ClipTokenizer tokenizer, Path encoderFile, Path cacheRoot) {
+    /**
+     * @param width     the embedding width the model expects (the UNet's cross-attention width)
+     * @param cacheRoot the cache folder, or null for none
+     */
+    public TextEmbedder(ClipTokenizer tokenizer, Path encoderFile, int width, Path cacheRoot, Warnings warnings) {
         this.tokenizer = tokenizer;
         this.encoderFile = encoderFile;
+        this.width = width;
+        this.warnings = warnings;
         this.encoderFingerprint = fingerprint(encoderFile);
         this.cacheDir = cacheRoot == null ? null : cacheRoot.resolve("embeddings").resolve(encoderFingerprint);
     }
 
+    /** The default cache folder ({@link CacheRoot#defaultRoot()}). */
     public static Path defaultCacheRoot() {
-        String env = System.getenv("ERASEKIT_CACHE");
-        if (env != null && !env.isBlank()) return Path.of(env);
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "erasekit");
-        return Path.of(System.getProperty("user.home"), ".cache", "erasekit");
+        return CacheRoot.defaultRoot();
+    }
+
+    /** The embedding width (columns of every embedding). */
+    public int width() {
+        return width;
     }
 
     public ClipTokenizer tokenizer() {
@@ -58,32 +71,48 @@ public final class TextEmbedder implements AutoCloseable {
     public synchronized PromptEmbedding embed(String prompt) {
         Tokens tokens = tokenizer.encode(prompt);
         if (tokens.truncated() > 0) {
-            System.getLogger(TextEmbedder.class.getName()).log(System.Logger.Level.WARNING,
-                    "prompt longer than 77 tokens; {0} tokens cut off: \"{1}\"", tokens.truncated(), prompt);
+            warnings.warn(String.format("prompt longer than 77 tokens; %,d tokens cut off: \"%s\"", tokens.truncated(),
+                    abbreviate(prompt)));
         }
-        Path cached = cacheDir == null ? null : cacheDir.resolve(key(tokens.ids()) + ".npy");
-        if (cached != null && Files.exists(cached)) {
-            Npy npy = Npy.read(cached);
-            return new PromptEmbedding(tokens, new FloatMatrix((int) npy.shape()[0], (int) npy.shape()[1], npy.floats()));
+        String key = key(tokens.ids());
+        Path cached = cacheDir == null ? null : cacheDir.resolve(key + ".safetensors");
+        long[] shape = {ClipTokenizer.MAX_LENGTH, width()};
+        if (cached != null) {
+            switch (CacheFile.readFloats(cached, encoderFingerprint + "/" + key, shape)) {
+                case CacheFile.Lookup.Hit<float[]> hit -> {
+                    return new PromptEmbedding(tokens, new FloatMatrix((int) shape[0], (int) shape[1], hit.values()));
+                }
+                case CacheFile.Lookup.Bad<float[]> bad -> warnings.warn("ignoring the cache entry " + cached + " (" + bad.reason()
+                        + "); recomputing it");
+                case CacheFile.Lookup.Miss<float[]> miss -> { }
+            }
         }
-        if (encoder == null) encoder = new TextEncoder(encoderFile);
-        FloatMatrix rows = encoder.encode(tokens.ids());
+        FloatMatrix rows = encoder().encode(tokens.ids());
+        if (rows.rows() != shape[0] || rows.cols() != width) {
+            throw new CorruptFileException(encoderFile + " produces embeddings [" + rows.rows() + ", " + rows.cols() + "], but the"
+                    + " model's configs and UNet expect [77, " + width + "]: the text encoder does not belong to this model");
+        }
         encoded++;
-        if (cached != null) store(cached, rows);
+        if (cached != null) store(cached, encoderFingerprint + "/" + key, rows);
         return new PromptEmbedding(tokens, rows);
     }
 
-    private static void store(Path cached, FloatMatrix rows) {
+    /** The prompt's first 60 characters (a warning names the prompt, it does not echo it). */
+    static String abbreviate(String prompt) {
+        return prompt.length() <= 60 ? prompt : prompt.substring(0, 57) + "…";
+    }
+
+    private TextEncoder encoder() {
+        if (encoder == null) encoder = new TextEncoder(encoderFile);
+        return encoder;
+    }
+
+    private void store(Path cached, String key, FloatMatrix rows) {
         try {
-            Files.createDirectories(cached.getParent());
-            Path tmp = Files.createTempFile(cached.getParent(), ".emb", ".tmp");
-            Npy.writeFloats(tmp, new long[] {rows.rows(), rows.cols()}, rows.data());
-            Files.move(tmp, cached, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
+            CacheFile.writeFloats(cached, key, new long[] {rows.rows(), rows.cols()}, rows.data());
+        } catch (ErasekitException e) {
             // a cache that cannot be written only costs time
-            System.getLogger(TextEmbedder.class.getName()).log(System.Logger.Level.WARNING,
-                    "cannot write the embedding cache {0}: {1}", cached, e.getMessage());
+            warnings.warn("cannot write the embedding cache (" + e.getMessage() + ")");
         }
     }
 
@@ -104,7 +133,7 @@ public final class TextEmbedder implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new ErasekitException("cannot read the text encoder " + encoderFile + ": " + e.getMessage(), e);
+            throw new CorruptFileException("cannot read the text encoder " + encoderFile + ": " + e.getMessage(), e);
         }
         return HexFormat.of().formatHex(sha.digest(), 0, 16);
     }

@@ -7,7 +7,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.erasekit.ErasekitException;
+import dev.erasekit.CorruptFileException;
+import dev.erasekit.NativeFailureException;
+import dev.erasekit.OrtRuntime;
 import dev.erasekit.OrtSessions;
 import dev.erasekit.linalg.FloatMatrix;
 import java.nio.FloatBuffer;
@@ -19,11 +21,11 @@ import java.util.Map;
 
 /**
  * The CLIP text encoder on ONNX Runtime: token ids [1, 77] → {@code last_hidden_state} [77, width],
- * the UNet's {@code encoder_hidden_states} (DESIGN §2). Input name and integer type (int32 in the
+ * the UNet's {@code encoder_hidden_states} (docs/methods.md §1). Input name and integer type (int32 in the
  * diffusers converter's exports, int64 in others) are read from the model.
  */
 public final class TextEncoder implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtSession session;
     private final String inputName;
     private final OnnxJavaType inputType;
@@ -37,13 +39,13 @@ public final class TextEncoder implements AutoCloseable {
             inputName = input.getKey();
             inputType = ((TensorInfo) input.getValue().getInfo()).type;
             if (inputType != OnnxJavaType.INT32 && inputType != OnnxJavaType.INT64) {
-                throw new ErasekitException(modelFile + ": text encoder input " + inputName + " is " + inputType
+                throw new CorruptFileException(modelFile + ": text encoder input " + inputName + " is " + inputType
                         + ", expected int32 or int64 token ids");
             }
             outputName = session.getOutputNames().contains("last_hidden_state") ? "last_hidden_state"
                     : session.getOutputNames().iterator().next();
         } catch (OrtException e) {
-            throw new ErasekitException("cannot load the text encoder " + modelFile + ": " + e.getMessage(), e);
+            throw OrtSessions.loadFailure("text encoder", modelFile, e);
         }
     }
 
@@ -67,7 +69,7 @@ public final class TextEncoder implements AutoCloseable {
             }
             return new FloatMatrix(rows, width, values);
         } catch (OrtException e) {
-            throw new ErasekitException("text encoder failed: " + e.getMessage(), e);
+            throw new NativeFailureException("text encoder failed: " + e.getMessage(), e);
         }
     }
 

@@ -12,7 +12,7 @@ public record Tokens(String prompt, int[] ids, List<String> pieces, int contentL
 
     /**
      * Index of the last word token: UCE's {@code attention_mask.sum() − 2} (0, the BOS row, for an
-     * empty prompt). DESIGN §3.1.
+     * empty prompt). docs/methods.md §2.
      */
     public int lastWordIndex() {
         return contentLength;

@@ -169,7 +169,7 @@ class BadInputTest {
         assertTrue(err.contains("NudeNet model not found"), err);
         err = fails(out, concat(common, "--nudenet", prompts.toString()));
         assertTrue(err.contains("cannot load the NudeNet detector"), err);
-        err = fails(out, concat(common, "--clip", tmp.toString()));
+        err = fails(out, concat(common, "--clip", Files.createDirectories(tmp.resolve("not-clip")).toString()));
         assertTrue(err.contains("no model.onnx in") && err.contains("optimum layout"), err);
         err = fails(out, concat(common, "--nudenet-threshold", "1.5"));
         assertTrue(err.contains("--nudenet-threshold must be in (0, 1)"), err);

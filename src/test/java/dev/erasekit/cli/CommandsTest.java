@@ -61,7 +61,7 @@ class CommandsTest {
         assertTrue(params.contains("Seed: 3"), params);
         CliTest.Run gpu = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "x", "--device", "cuda", "-o",
                 tmp.resolve("gpu.png").toString());
-        assertEquals(1, gpu.code());
+        assertEquals(5, gpu.code(), "native failure");
         assertTrue(gpu.err().contains("--device cuda needs ONNX Runtime's GPU build"), gpu.err());
         CliTest.Run bad = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "x", "--width", "20", "-o",
                 tmp.resolve("bad.png").toString());

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.erasekit.eval.OnnxDoubles;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.erasekit.eval.OnnxDoubles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +32,8 @@ class DemoAndValidateTest {
             assertEquals(1.0, colours.get("erase_rate").asDouble(), method + ": no red caption stays red");
             assertTrue(colours.get("counts").path("blue").asInt() >= 2, method + " turns red captions blue: " + colours);
         }
-        assertTrue(s.get("surgical").get("unconditional_drift").asDouble() < 1e-5, "surgical holds ε(∅)");
+        double surgical = s.get("surgical").get("unconditional_drift").asDouble(), uce = s.get("UCE").get("unconditional_drift").asDouble();
+        assertTrue(surgical * 100 <= uce, "surgical holds ε(∅): drift " + surgical + " vs UCE's " + uce);
         assertTrue(r.out().contains("report: "), r.out());
     }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * RECE's d×d algebra (W' = W·M, Σ W'ᵀW' = MᵀGM) against a plain per-layer implementation of the
- * same algorithm (DESIGN §3.2) on the wide test model: every epoch's derived embedding and the final
+ * same algorithm (docs/methods.md §3) on the wide test model: every epoch's derived embedding and the final
  * weights agree to ≤ 1e-5 relative.
  */
 class ReceTest {

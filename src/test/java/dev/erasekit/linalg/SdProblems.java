@@ -1,5 +1,6 @@
 package dev.erasekit.linalg;
 
+import dev.erasekit.TestSeeds;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -10,12 +11,9 @@ final class SdProblems {
     private SdProblems() {
     }
 
-    /** A fresh seed, printed so a failure can be replayed with -Derasekit.test.seed=N. */
+    /** A fresh seed, printed so a failure can be replayed ({@link TestSeeds}). */
     static long seed(String what) {
-        String fixed = System.getProperty("erasekit.test.seed");
-        long s = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
-        System.out.println(what + ": seed " + s);
-        return s;
+        return TestSeeds.seed(what);
     }
 
     static FloatMatrix gaussian(SplittableRandom r, int rows, int cols, double scale) {

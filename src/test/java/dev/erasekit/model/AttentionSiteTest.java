@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** CompVis names at SD v1.4's own layout (layers_per_block 2, DESIGN §2). */
+/** CompVis names at SD v1.4's own layout (layers_per_block 2, docs/methods.md §1). */
 class AttentionSiteTest {
     private static String compvis(String diffusersPath) {
         return AttentionSite.parse(diffusersPath).orElseThrow().compvisPath(2);

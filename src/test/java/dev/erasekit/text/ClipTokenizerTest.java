@@ -2,6 +2,7 @@ package dev.erasekit.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,5 +75,66 @@ class ClipTokenizerTest {
         assertEquals(75, t.contentLength());
         assertEquals(25, t.truncated());
         assertEquals(ClipTokenizer.EOS, t.ids()[76]);
+    }
+
+    /** CLIP's reference bpe, written out as simple_tokenizer.py does it (quadratic): the oracle for the fast one. */
+    static List<String> referenceBpe(String word, java.util.Map<String, Integer> ranks) {
+        List<String> w = new ArrayList<>();
+        word.codePoints().forEach(cp -> w.add(Character.toString(cp)));
+        w.set(w.size() - 1, w.getLast() + "</w>");
+        while (w.size() > 1) {
+            String best = null;
+            int bestRank = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < w.size(); i++) {
+                Integer r = ranks.get(w.get(i) + " " + w.get(i + 1));
+                if (r != null && r < bestRank) {
+                    bestRank = r;
+                    best = w.get(i) + " " + w.get(i + 1);
+                }
+            }
+            if (best == null) break;
+            String[] pair = best.split(" ");
+            List<String> merged = new ArrayList<>();
+            for (int i = 0; i < w.size(); i++) {
+                if (i + 1 < w.size() && w.get(i).equals(pair[0]) && w.get(i + 1).equals(pair[1])) {
+                    merged.add(pair[0] + pair[1]);
+                    i++;
+                } else {
+                    merged.add(w.get(i));
+                }
+            }
+            w.clear();
+            w.addAll(merged);
+        }
+        return w;
+    }
+
+    @Test
+    void fastBpeEqualsTheReferenceOnRandomWords() throws IOException {
+        List<String> lines = Files.readAllLines(Fixtures.tinySd().resolve("tokenizer/merges.txt"));
+        java.util.Map<String, Integer> ranks = new java.util.HashMap<>();
+        for (int i = 1; i < lines.size() && i <= ClipTokenizer.MERGES; i++) ranks.put(lines.get(i).trim(), i - 1);
+        long seed = dev.erasekit.TestSeeds.seed("bpe words");
+        java.util.Random r = new java.util.Random(seed);
+        String alphabet = "aaaabbcdeeeefghiiijklmnnoooprrssstttuvwxyz";
+        for (int trial = 0; trial < 400; trial++) {
+            StringBuilder w = new StringBuilder();
+            int n = 1 + r.nextInt(trial < 50 ? 4 : 40);
+            boolean repeat = trial % 10 == 0;
+            for (int i = 0; i < n; i++) w.append(repeat ? 'a' : alphabet.charAt(r.nextInt(alphabet.length())));
+            List<String> want = referenceBpe(w.toString(), ranks);
+            Tokens t = TOKENIZER.encode(w.toString());
+            assertEquals(want.subList(0, Math.min(75, want.size())), t.pieces(), "\"" + w + "\" (seed " + seed + ")");
+            assertEquals(want.size(), t.contentLength() + t.truncated(), "\"" + w + "\" (seed " + seed + ")");
+        }
+    }
+
+    @Test
+    void aHundredThousandLetterWordDoesNotHang() {
+        // the reference algorithm is quadratic (26 s for this word on 2 cores): a hang guard with 100× margin, not a speed target
+        Tokens t = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> TOKENIZER.encode("abcdefghij".repeat(10_000)));
+        assertEquals(75, t.contentLength());
+        assertTrue(t.truncated() > 1000, "truncated " + t.truncated());
     }
 }

@@ -27,7 +27,8 @@ class TextEncoderTest {
         Npy want = Npy.read(dir.getParent().resolve("reference/text_last_hidden_state.npy"));
         int width = (int) want.shape()[2];
         float[] ref = want.floats();
-        try (TextEmbedder e = new TextEmbedder(ClipTokenizer.load(dir.resolve("tokenizer")), dir.resolve("text_encoder/model.onnx"), cache)) {
+        try (TextEmbedder e = new TextEmbedder(ClipTokenizer.load(dir.resolve("tokenizer")), dir.resolve("text_encoder/model.onnx"), width, cache,
+                dev.erasekit.Warnings.DEBUG_LOG)) {
             double worst = 0;
             for (int p = 0; p < prompts.size(); p++) {
                 float[] got = e.embed(prompts.get(p).asText()).rows().data();
@@ -36,7 +37,8 @@ class TextEncoderTest {
             assertTrue(worst <= 1e-4, "max |ORT − torch| = " + worst);
             assertEquals(prompts.size() - 1, e.encodedCount(), "\"\" and \" \" tokenize alike and share a cache entry");
         }
-        try (TextEmbedder again = new TextEmbedder(ClipTokenizer.load(dir.resolve("tokenizer")), dir.resolve("text_encoder/model.onnx"), cache)) {
+        try (TextEmbedder again = new TextEmbedder(ClipTokenizer.load(dir.resolve("tokenizer")), dir.resolve("text_encoder/model.onnx"), width, cache,
+                dev.erasekit.Warnings.DEBUG_LOG)) {
             again.embed(prompts.get(1).asText());
             assertEquals(0, again.encodedCount(), "served from the cache");
         }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Finds a native library, in this order (DESIGN.md §4):
+ * Finds a native library, in this order (README "Layout"):
  * <ol>
  *   <li>explicit configuration: system property {@code erasekit.lib.<key>} or environment variable
  *       {@code ERASEKIT_LIB_<KEY>} (a file), or for CUDA libraries the directory in
