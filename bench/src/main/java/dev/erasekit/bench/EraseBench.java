@@ -1,15 +1,15 @@
 package dev.erasekit.bench;
 
-import dev.erasekit.edit.ReceSettings;
-import dev.erasekit.edit.Rece;
-import dev.erasekit.edit.Uce;
-import dev.erasekit.edit.UceSettings;
+import dev.erasekit.edit.ReceEpochs;
+import dev.erasekit.edit.UceEquations;
 import dev.erasekit.linalg.Backends;
-import dev.erasekit.linalg.LayerWeights;
 import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.linalg.NormalEquationSolver;
 import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.linalg.SyntheticProblems;
+import dev.erasekit.method.Rece;
+import dev.erasekit.method.Uce;
+import dev.erasekit.tensor.LayerWeights;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.Tokens;
 import java.util.ArrayList;
@@ -69,7 +69,7 @@ public class EraseBench {
             guides.add(guide);
         }
         retain = List.of(embedding(r, "", 0, d));
-        gram = Rece.layerGram(layers, linalg);
+        gram = ReceEpochs.layerGram(layers, linalg);
     }
 
     private static PromptEmbedding embedding(SplittableRandom r, String prompt, int words, int d) {
@@ -86,15 +86,15 @@ public class EraseBench {
     public List<LayerWeights> uce() {
         NormalEquationSolver solver = new NormalEquationSolver(linalg);
         StageTimes t = new StageTimes();
-        double[] m = solver.sharedFactor(Uce.problem(layers, erase, guides, retain, UceSettings.DEFAULTS), t);
+        double[] m = solver.sharedFactor(UceEquations.problem(layers, erase, guides, retain, Uce.DEFAULTS), t);
         return solver.fold(layers, m, t);
     }
 
     @Benchmark
     public List<LayerWeights> rece() {
-        ReceSettings s = new ReceSettings(3, 0.1, ReceSettings.Derivation.REGZERO, ReceSettings.UCE_STAGE,
-                ReceSettings.EPOCH_STAGE, List.of(" "));
-        Rece.Result res = Rece.factor(erase, guides, retain, retain, gram, s, linalg);
+        Rece s = new Rece(3, 0.1, Rece.Derivation.REGZERO, Rece.UCE_STAGE,
+                Rece.EPOCH_STAGE, List.of(" "));
+        ReceEpochs.Result res = ReceEpochs.factor(erase, guides, retain, retain, gram, s, linalg);
         return new NormalEquationSolver(linalg).fold(layers, res.factor(), new StageTimes());
     }
 }

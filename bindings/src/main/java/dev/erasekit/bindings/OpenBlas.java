@@ -9,7 +9,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
@@ -19,10 +18,10 @@ import java.util.List;
  * OpenBLAS (Debian {@code libopenblas0}): CBLAS {@code dgemm}, {@code sgemm}, {@code dsyrk} and
  * LAPACK {@code dpotrf_}, {@code dpotrs_}, {@code dsyevd_} (Fortran ABI: every scalar by
  * reference, and a trailing hidden {@code size_t} length per character argument, as gfortran
- * compiles LAPACK). Matrix arguments are native segments, except for {@code dgemm} and
- * {@code sgemm}, which are bound as critical downcalls that also accept heap segments
- * ({@code MemorySegment.ofArray}): they are pure compute with no callbacks, so passing Java arrays
- * directly saves copying the operands (the GC waits for the call, ~0.2 s for an SD-sized fold).
+ * compiles LAPACK). Every matrix argument is a native segment. No call is bound as a critical
+ * downcall: they run for up to seconds, and a critical call holds off the GC (and with it every
+ * allocating thread of a server) until it returns; the callers copy heap arrays to native memory,
+ * O(n²) next to the calls' O(n³).
  */
 public final class OpenBlas {
     /** CBLAS enums */
@@ -43,13 +42,10 @@ public final class OpenBlas {
 
     public OpenBlas(NativeLibrary library) {
         this.library = library;
-        var heapOk = Linker.Option.critical(true);
         dgemm = library.downcall("cblas_dgemm", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_INT, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT),
-                heapOk);
+                JAVA_INT, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT));
         sgemm = library.downcall("cblas_sgemm", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT),
-                heapOk);
+                JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT));
         dsyrk = library.downcall("cblas_dsyrk", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT));
         dpotrf = library.downcall("dpotrf_", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,

@@ -1,0 +1,4 @@
+/** Panama FFM bindings, in jextract style, for cudart, cuBLAS, cuSOLVER, NVTX and OpenBLAS/LAPACK. */
+module dev.erasekit.bindings {
+    exports dev.erasekit.bindings;
+}

@@ -1,0 +1,26 @@
+package dev.erasekit.cli;
+
+import dev.erasekit.Backend;
+import dev.erasekit.Engine;
+import dev.erasekit.EngineOptions;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
+/** The options of commands that open an {@link Engine}: the backend and the cache. */
+final class EngineMixin {
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, cuda, openblas or java (default ${DEFAULT-VALUE}).")
+    Backend backend;
+
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
+
+    /** Opens {@code model} with these options, warnings on the command's stderr. */
+    Engine open(Path model, CommandLine.Model.CommandSpec spec) {
+        return Engine.open(model, options(spec).build());
+    }
+
+    EngineOptions.Builder options(CommandLine.Model.CommandSpec spec) {
+        return EngineOptions.builder().backend(backend).cacheDir(cache.root()).warnings(CliWarnings.of(spec));
+    }
+}

@@ -1,0 +1,224 @@
+package dev.erasekit;
+
+import dev.erasekit.error.InvalidInputException;
+import dev.erasekit.method.EraseMethod;
+import dev.erasekit.tensor.EmbeddingTransform;
+import dev.erasekit.tensor.LayerWeights;
+import dev.erasekit.tensor.WeightOverrides;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An edit of a base model's cross-attention K/V weights: the new weights under their diffusers names,
+ * the base model they belong to (its fingerprint), how they were made, and — for the shared-factor
+ * edits erasekit makes — the d×d factor M with W'_l = W_l·M for every layer, so the edit can also be
+ * served as an embedding transform (docs/methods.md §5). Made by {@link Engine#erase}, read with
+ * {@link #read}, written with {@link #write}. Immutable and thread-safe; its weight arrays are shared
+ * with what is built from it ({@link #overrides()}) and must not be modified.
+ */
+public final class Edit {
+    private final String methodName;
+    private final EraseMethod method;
+    private final List<String> concepts;
+    private final List<String> targets;
+    private final List<String> preserves;
+    private final String baseFingerprint;
+    private final int width;
+    private final List<LayerWeights> layers;
+    private final double[] factor;
+    private final Map<String, String> compvisNames;
+    private final Map<String, Object> solve;
+
+    Edit(String methodName, EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves,
+         String baseFingerprint, int width, List<LayerWeights> layers, double[] factor, Map<String, String> compvisNames,
+         Map<String, Object> solve) {
+        if (layers.isEmpty()) throw new InvalidInputException("an edit needs at least one layer");
+        if (factor != null && factor.length != (long) width * width) {
+            throw new InvalidInputException("the shared factor must be " + width + "×" + width);
+        }
+        this.methodName = methodName;
+        this.method = method;
+        this.concepts = List.copyOf(concepts);
+        this.targets = List.copyOf(targets);
+        this.preserves = List.copyOf(preserves);
+        this.baseFingerprint = baseFingerprint;
+        this.width = width;
+        this.layers = List.copyOf(layers);
+        this.factor = factor == null ? null : factor.clone();
+        this.compvisNames = Map.copyOf(compvisNames);
+        this.solve = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(solve));
+    }
+
+    /**
+     * An edit of weights made elsewhere (another tool, a published edit): the new values of some of the
+     * base's K/V matrices, under their diffusers names, with no shared factor.
+     *
+     * @param baseFingerprint the fingerprint of the base the weights belong to
+     * @param layers the new weights, under diffusers names
+     * @param concepts what the edit erases (for reports)
+     * @return the edit
+     */
+    public static Edit ofWeights(String baseFingerprint, List<LayerWeights> layers, List<String> concepts) {
+        int width = layers.isEmpty() ? 0 : layers.getFirst().width();
+        return new Edit("weights", null, concepts, List.of(), List.of(), baseFingerprint, width, layers, null, Map.of(), Map.of());
+    }
+
+    /**
+     * Reads an edit file (safetensors with erasekit's metadata); a corrupt or foreign file is one clear error.
+     *
+     * @param file the edit file
+     * @return the edit
+     */
+    public static Edit read(Path file) {
+        return EditFile.read(file);
+    }
+
+    /**
+     * Writes this edit as safetensors, atomically: the edited tensors in PyTorch layout [out, in] and the
+     * base dtype under {@code keys}' names, and metadata saying how it was made (format erasekit-edit/2).
+     * The same edit always gives the same bytes.
+     *
+     * @param file the file to write
+     * @param keys the tensor names to use
+     */
+    public void write(Path file, KeyStyle keys) {
+        EditFile.write(file, this, keys);
+    }
+
+    /**
+     * "uce", "rece", "surgical", or "weights" for {@link #ofWeights} edits.
+     *
+     * @return the method's name
+     */
+    public String methodName() {
+        return methodName;
+    }
+
+    /**
+     * The method and its parameters; empty for edits not made by erasekit's methods.
+     *
+     * @return the method record, if any
+     */
+    public Optional<EraseMethod> method() {
+        return Optional.ofNullable(method);
+    }
+
+    /**
+     * The erased concepts.
+     *
+     * @return the concepts
+     */
+    public List<String> concepts() {
+        return concepts;
+    }
+
+    /**
+     * Each concept's guide (UCE, RECE) or anchor (surgical): one for all, or one per concept.
+     *
+     * @return the targets
+     */
+    public List<String> targets() {
+        return targets;
+    }
+
+    /**
+     * The prompts the edit was asked to preserve.
+     *
+     * @return the preserved prompts
+     */
+    public List<String> preserves() {
+        return preserves;
+    }
+
+    /**
+     * The fingerprint of the base model this edit applies to (and no other).
+     *
+     * @return the base fingerprint
+     */
+    public String baseFingerprint() {
+        return baseFingerprint;
+    }
+
+    /**
+     * The text width d.
+     *
+     * @return d
+     */
+    public int width() {
+        return width;
+    }
+
+    /**
+     * The diffusers names of the edited layers, in the edit's order.
+     *
+     * @return the layer names
+     */
+    public List<String> layerNames() {
+        return layers.stream().map(LayerWeights::name).toList();
+    }
+
+    /**
+     * The edited weights as overrides of the base's (shared arrays: read-only).
+     *
+     * @return the overrides
+     */
+    public WeightOverrides overrides() {
+        return new WeightOverrides(baseFingerprint, layers);
+    }
+
+    /**
+     * The edit as an embedding transform, when it has a shared factor.
+     *
+     * @return the transform, if the edit has a shared factor
+     */
+    public Optional<EmbeddingTransform> transform() {
+        return factor == null ? Optional.empty() : Optional.of(EmbeddingTransform.of(width, factor));
+    }
+
+    /**
+     * A copy of the shared factor M (row-major d×d), when the edit has one.
+     *
+     * @return a copy of M, if any
+     */
+    public Optional<double[]> sharedFactor() {
+        return Optional.ofNullable(factor).map(double[]::clone);
+    }
+
+    /**
+     * The weight-space metrics computed when the edit was made (erase residual, unconditional drift).
+     *
+     * @return the metrics by name
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Double> metrics() {
+        Object m = solve.get("metrics");
+        return m instanceof Map<?, ?> map ? java.util.Collections.unmodifiableMap((Map<String, Double>) map) : Map.of();
+    }
+
+    /**
+     * How the edit was solved: backend, rows, retained prompts, metrics (as stored in the file).
+     *
+     * @return the solve facts
+     */
+    public Map<String, Object> solveInfo() {
+        return solve;
+    }
+
+    /** The layers (package-internal: shared arrays). */
+    List<LayerWeights> layers() {
+        return layers;
+    }
+
+    /** Shared factor without a copy (package-internal). */
+    double[] factorOrNull() {
+        return factor;
+    }
+
+    /** diffusers name → CompVis/A1111 name, where known. */
+    Map<String, String> compvisNames() {
+        return compvisNames;
+    }
+}

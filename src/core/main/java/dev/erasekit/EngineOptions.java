@@ -1,0 +1,147 @@
+package dev.erasekit;
+
+import dev.erasekit.error.InvalidInputException;
+import dev.erasekit.error.Warnings;
+import dev.erasekit.io.CacheRoot;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How an {@link Engine} runs. Immutable and thread-safe; build with {@link #builder()}.
+ *
+ * @param backend          the linear-algebra backend of erases ({@link Backend#AUTO})
+ * @param device           where ONNX Runtime runs the UNet and VAE ({@link Device#CPU})
+ * @param cacheDir         the cache for embeddings and Σ WᵀW, or empty for none (default: {@code $ERASEKIT_CACHE},
+ *                         {@code $XDG_CACHE_HOME/erasekit} or {@code ~/.cache/erasekit})
+ * @param eraseConcurrency erases that may run at once (each holds one backend instance; default 2)
+ * @param warnings         where recoverable problems are reported ({@link Warnings#DEBUG_LOG})
+ * @param sessionOptions   the ONNX Runtime options of each session, or empty for erasekit's defaults
+ */
+public record EngineOptions(Backend backend, Device device, Optional<Path> cacheDir, int eraseConcurrency, Warnings warnings,
+                            Optional<SessionOptionsFactory> sessionOptions) {
+    /** Validates: no nulls, concurrency between 1 and 64. */
+    public EngineOptions {
+        if (backend == null || device == null || cacheDir == null || warnings == null || sessionOptions == null) {
+            throw new InvalidInputException("engine options must not be null");
+        }
+        if (eraseConcurrency < 1 || eraseConcurrency > 64) {
+            throw new InvalidInputException("erase concurrency must be between 1 and 64, got " + eraseConcurrency);
+        }
+    }
+
+    /**
+     * The defaults: auto backend, CPU, the default cache, 2 concurrent erases, warnings at DEBUG.
+     *
+     * @return the default options
+     */
+    public static EngineOptions defaults() {
+        return builder().build();
+    }
+
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link EngineOptions}; not thread-safe. */
+    public static final class Builder {
+        private Backend backend = Backend.AUTO;
+        private Device device = Device.CPU;
+        private Optional<Path> cacheDir = Optional.of(CacheRoot.defaultRoot());
+        private int eraseConcurrency = 2;
+        private Warnings warnings = Warnings.DEBUG_LOG;
+        private SessionOptionsFactory sessionOptions;
+
+        private Builder() {
+        }
+
+        /**
+         * The linear-algebra backend.
+         *
+         * @param b the backend
+         * @return this builder
+         */
+        public Builder backend(Backend b) {
+            backend = b;
+            return this;
+        }
+
+        /**
+         * Where the UNet and VAE run.
+         *
+         * @param d the device
+         * @return this builder
+         */
+        public Builder device(Device d) {
+            device = d;
+            return this;
+        }
+
+        /**
+         * The cache folder (embeddings, Σ WᵀW).
+         *
+         * @param dir the cache folder
+         * @return this builder
+         */
+        public Builder cacheDir(Path dir) {
+            cacheDir = Optional.of(dir);
+            return this;
+        }
+
+        /**
+         * No on-disk cache.
+         *
+         * @return this builder
+         */
+        public Builder noCache() {
+            cacheDir = Optional.empty();
+            return this;
+        }
+
+        /**
+         * How many erases may run at once.
+         *
+         * @param n erases at once (1 to 64)
+         * @return this builder
+         */
+        public Builder eraseConcurrency(int n) {
+            eraseConcurrency = n;
+            return this;
+        }
+
+        /**
+         * Where recoverable problems are reported.
+         *
+         * @param w the warnings sink
+         * @return this builder
+         */
+        public Builder warnings(Warnings w) {
+            warnings = w;
+            return this;
+        }
+
+        /**
+         * The ONNX Runtime options of every session the engine opens.
+         *
+         * @param f the factory
+         * @return this builder
+         */
+        public Builder sessionOptions(SessionOptionsFactory f) {
+            sessionOptions = f;
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @return the options
+         */
+        public EngineOptions build() {
+            return new EngineOptions(backend, device, cacheDir, eraseConcurrency, warnings, Optional.ofNullable(sessionOptions));
+        }
+    }
+}

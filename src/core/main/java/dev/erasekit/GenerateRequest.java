@@ -1,0 +1,175 @@
+package dev.erasekit;
+
+import dev.erasekit.error.InvalidInputException;
+import java.util.Optional;
+
+/**
+ * One image to generate: prompt, negative prompt, seed, steps, guidance, sampler, size, and optionally
+ * initial latents (instead of the seed's noise) and an edit. Immutable and thread-safe; build with
+ * {@link #builder(String)}. Values are checked against the model by {@link Engine#generate}.
+ *
+ * @param width   image width, or 0 for the model's own (512 for SD v1.x)
+ * @param height  image height, or 0 for the model's own
+ * @param latents unscaled N(0, I) noise [1, 4, h/8, w/8], overriding the seed
+ * @param prompt   the prompt
+ * @param negative the negative prompt ("" for none)
+ * @param seed     the noise seed
+ * @param steps    inference steps
+ * @param guidance the guidance scale
+ * @param sampler  the scheduler
+ * @param edit     an edit to apply, or empty
+ * @param editMode how the edit reaches the UNet
+ */
+public record GenerateRequest(String prompt, String negative, long seed, int steps, double guidance, Sampler sampler, int width,
+                              int height, Optional<float[]> latents, Optional<Edit> edit, EditMode editMode) {
+    /** Validates what needs no model: non-null text, finite guidance, non-negative sizes, steps ≥ 1. */
+    public GenerateRequest {
+        if (prompt == null || negative == null || sampler == null || latents == null || edit == null || editMode == null) {
+            throw new InvalidInputException("generate request values must not be null");
+        }
+        if (steps < 1) throw new InvalidInputException("steps must be ≥ 1, got " + steps);
+        if (width < 0 || height < 0) throw new InvalidInputException("width and height must be ≥ 0 (0: the model's own)");
+        if (!Double.isFinite(guidance)) throw new InvalidInputException("guidance must be a finite number, got " + guidance);
+        latents = latents.map(float[]::clone);
+    }
+
+    /**
+     * A builder for {@code prompt}: negative "", seed 0, 50 steps, guidance 7.5, the model's sampler and size.
+     *
+     * @param prompt the prompt
+     * @return a new builder
+     */
+    public static Builder builder(String prompt) {
+        return new Builder(prompt);
+    }
+
+    /** Builds a {@link GenerateRequest}; not thread-safe. */
+    public static final class Builder {
+        private final String prompt;
+        private String negative = "";
+        private long seed;
+        private int steps = 50, width, height;
+        private double guidance = 7.5;
+        private Sampler sampler = Sampler.DEFAULT;
+        private float[] latents;
+        private Edit edit;
+        private EditMode editMode;
+
+        private Builder(String prompt) {
+            this.prompt = prompt;
+        }
+
+        /**
+         * The negative prompt (classifier-free guidance's unconditional side; "" by default).
+         *
+         * @param n the negative prompt
+         * @return this builder
+         */
+        public Builder negative(String n) {
+            negative = n;
+            return this;
+        }
+
+        /**
+         * The noise seed (SplitMix64 + Box–Muller).
+         *
+         * @param s the seed
+         * @return this builder
+         */
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
+
+        /**
+         * Inference steps.
+         *
+         * @param s the number of steps
+         * @return this builder
+         */
+        public Builder steps(int s) {
+            steps = s;
+            return this;
+        }
+
+        /**
+         * The guidance scale g in ε(∅) + g·(ε(c) − ε(∅)).
+         *
+         * @param g the guidance scale
+         * @return this builder
+         */
+        public Builder guidance(double g) {
+            guidance = g;
+            return this;
+        }
+
+        /**
+         * The scheduler.
+         *
+         * @param s the sampler
+         * @return this builder
+         */
+        public Builder sampler(Sampler s) {
+            sampler = s;
+            return this;
+        }
+
+        /**
+         * The image size (multiples of 8).
+         *
+         * @param w the width (0: the model's)
+         * @param h the height (0: the model's)
+         * @return this builder
+         */
+        public Builder size(int w, int h) {
+            width = w;
+            height = h;
+            return this;
+        }
+
+        /**
+         * Initial latents, unscaled N(0, I) noise [1, 4, h/8, w/8] (copied).
+         *
+         * @param l the latents
+         * @return this builder
+         */
+        public Builder latents(float[] l) {
+            latents = l;
+            return this;
+        }
+
+        /**
+         * An edit to apply ({@link EditMode#EMBEDDING} when it has a shared factor, unless {@link #editMode} says otherwise).
+         *
+         * @param e the edit, or null for none
+         * @return this builder
+         */
+        public Builder edit(Edit e) {
+            edit = e;
+            return this;
+        }
+
+        /**
+         * How the edit reaches the UNet.
+         *
+         * @param m the edit mode
+         * @return this builder
+         */
+        public Builder editMode(EditMode m) {
+            editMode = m;
+            return this;
+        }
+
+        /**
+         * The request.
+         *
+         * @return the request
+         */
+        public GenerateRequest build() {
+            EditMode mode = editMode != null ? editMode : edit != null && edit.sharedFactor().isPresent() ? EditMode.EMBEDDING
+                    : EditMode.WEIGHTS;
+            return new GenerateRequest(prompt, negative, seed, steps, guidance, sampler, width, height, Optional.ofNullable(latents),
+                    Optional.ofNullable(edit), mode);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package dev.erasekit.diffusion;
+
+import ai.onnxruntime.OrtSession;
+import dev.erasekit.error.CorruptFileException;
+import dev.erasekit.error.InvalidInputException;
+import dev.erasekit.error.Warnings;
+import dev.erasekit.model.StableDiffusionModel;
+import dev.erasekit.tensor.EmbeddingTransform;
+import dev.erasekit.tensor.WeightOverrides;
+import dev.erasekit.text.ClipTokenizer;
+import dev.erasekit.text.TextEmbedder;
+import java.nio.file.Path;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
+
+/**
+ * Text to image (docs/methods.md §1): classifier-free guidance ε = ε(∅) + g·(ε(c) − ε(∅)) with the "" (or
+ * negative) prompt, a config-driven scheduler, the UNet and VAE decoder on ONNX Runtime. An edit reaches
+ * the UNet either as overridden weights (a {@link UnetSession} opened with them) or, for shared-factor
+ * edits, as the embedding transform of docs/methods.md §5 (every token row c → M·c, fed to the unedited
+ * UNet). Built over sessions it does not own ({@link #Txt2Img(StableDiffusionModel, TextEmbedder,
+ * UnetSession, VaeDecoder, EmbeddingTransform)}), or owning them ({@link #open}). Thread-safe: each
+ * {@link #generate} call keeps its own scheduler state.
+ */
+public final class Txt2Img implements AutoCloseable {
+    private final StableDiffusionModel model;
+    private final TextEmbedder embedder;
+    private final UnetSession unet;
+    private final VaeDecoder vae;
+    private final SchedulerConfig schedulerConfig;
+    private final EmbeddingTransform transform;
+    private final int width;
+    private final int vaeScale;
+    private final boolean owner;
+
+    /**
+     * A pipeline over the given parts, which stay the caller's to close.
+     *
+     * @param transform the embedding transform of an edit, or null
+     */
+    public Txt2Img(StableDiffusionModel model, TextEmbedder embedder, UnetSession unet, VaeDecoder vae, EmbeddingTransform transform) {
+        this(model, embedder, unet, vae, transform, false);
+    }
+
+    private Txt2Img(StableDiffusionModel model, TextEmbedder embedder, UnetSession unet, VaeDecoder vae, EmbeddingTransform transform,
+                    boolean owner) {
+        this.model = model;
+        this.width = model.textWidth();
+        this.embedder = embedder;
+        this.unet = unet;
+        this.vae = vae;
+        this.transform = transform;
+        this.owner = owner;
+        this.schedulerConfig = SchedulerConfig.read(model.dir().resolve("scheduler/scheduler_config.json"));
+        this.vaeScale = vaeScaleFactor(model);
+        if (transform != null && transform.width() != width) {
+            throw new InvalidInputException("the transform is " + transform.width() + "-wide, the model's text " + width);
+        }
+    }
+
+    /**
+     * A pipeline that owns its parts (closed with it): the model's text encoder, its UNet with
+     * {@code weights} applied in memory (null: the base), its VAE decoder; {@code options} makes each
+     * session's options.
+     */
+    public static Txt2Img open(StableDiffusionModel model, Path cacheRoot, WeightOverrides weights, EmbeddingTransform transform,
+                               Supplier<OrtSession.SessionOptions> options, Warnings warnings) {
+        TextEmbedder embedder = null;
+        UnetSession unet = null;
+        VaeDecoder vae = null;
+        try {
+            embedder = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), model.textWidth(),
+                    cacheRoot, warnings, options);
+            unet = weights != null ? UnetSession.open(model, weights, options.get()) : UnetSession.open(model.unetFile(), options.get());
+            vae = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"), options.get());
+            return new Txt2Img(model, embedder, unet, vae, transform, true);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : new AutoCloseable[] {vae, unet, embedder}) {
+                try {
+                    if (c != null) c.close();
+                } catch (Exception x) {
+                    e.addSuppressed(x);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** 2^(number of VAE blocks − 1), as diffusers computes it (SD: 8), from vae_decoder/config.json. */
+    public static int vaeScaleFactor(StableDiffusionModel model) {
+        java.nio.file.Path cfg = model.dir().resolve("vae_decoder/config.json");
+        if (!java.nio.file.Files.exists(cfg)) return 8;
+        try {
+            int blocks = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfg.toFile()).path("block_out_channels").size();
+            return blocks == 0 ? 8 : 1 << (blocks - 1);
+        } catch (java.io.IOException e) {
+            throw new CorruptFileException(cfg + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** One generation request. {@code latents} (unscaled N(0, I) noise, [1, 4, h/f, w/f], f the VAE factor) overrides the seed. */
+    public record Request(String prompt, String negative, long seed, int steps, double guidance, String scheduler,
+                          int width, int height, float[] latents) {
+        /** Classifier-free guidance scales beyond this only overflow (1e308 gave an all-black image). */
+        public static final double MAX_GUIDANCE = 100;
+        /** The largest image side accepted (SD v1.x is trained at 512, SDXL at 1024). */
+        public static final int MAX_SIDE = 4096;
+
+        public Request {
+            if (prompt == null || negative == null) throw new InvalidInputException("prompt and negative prompt must not be null");
+            if (width % 8 != 0 || height % 8 != 0 || width <= 0 || height <= 0 || width > MAX_SIDE || height > MAX_SIDE) {
+                throw new InvalidInputException("width and height must be positive multiples of 8 up to " + MAX_SIDE + ", got "
+                        + width + "×" + height);
+            }
+            if (steps < 1) throw new InvalidInputException("steps must be ≥ 1, got " + steps);
+            if (!Double.isFinite(guidance) || Math.abs(guidance) > MAX_GUIDANCE) {
+                throw new InvalidInputException("guidance must be a finite number between −" + (int) MAX_GUIDANCE + " and "
+                        + (int) MAX_GUIDANCE + ", got " + guidance);
+            }
+            if (latents != null) {
+                for (int i = 0; i < latents.length; i++) {
+                    if (!Float.isFinite(latents[i])) {
+                        throw new InvalidInputException("the initial latents hold a non-finite value (" + latents[i] + ") at index " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The final latents (before the VAE) and the decoded image [3, H, W] in [0, 1]. */
+    public record Result(float[] latents, float[] image, int imageWidth, int imageHeight) {
+    }
+
+    public Result generate(Request r, IntConsumer progress) {
+        check(r);
+        int lw = r.width() / vaeScale, lh = r.height() / vaeScale, n = 4 * lw * lh;
+        long[] shape = {1, 4, lh, lw};
+        Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
+        s.setTimesteps(r.steps());
+        NoiseSource noise = new NoiseSource(r.seed());
+        float[] x = r.latents() != null ? r.latents().clone() : noise.gaussian(n);
+        double sigma0 = s.initNoiseSigma();
+        for (int i = 0; i < n; i++) x[i] = (float) (x[i] * sigma0);
+        float[] cond = text(r.prompt()), uncond = text(r.negative());
+        float[] texts = new float[cond.length * 2];
+        System.arraycopy(uncond, 0, texts, 0, uncond.length);
+        System.arraycopy(cond, 0, texts, uncond.length, cond.length);
+        double[] ts = s.timesteps();
+        for (int i = 0; i < ts.length; i++) {
+            float[] in = s.scaleModelInput(x, i);
+            float[] batch = new float[2 * n];
+            System.arraycopy(in, 0, batch, 0, n);
+            System.arraycopy(in, 0, batch, n, n);
+            float[] eps = unet.predict(batch, new long[] {2, 4, lh, lw}, new float[] {(float) ts[i], (float) ts[i]}, texts,
+                    new long[] {2, 77, width});
+            float[] guided = new float[n];
+            for (int k = 0; k < n; k++) guided[k] = (float) (eps[k] + r.guidance() * (eps[n + k] - eps[k]));
+            x = s.step(guided, i, x, noise);
+            requireFinite(x, "the latents after step " + (i + 1));
+            if (progress != null) progress.accept(i + 1);
+        }
+        long[] imgShape = new long[4];
+        float[] img = vae.decode(x, shape, imgShape);
+        requireFinite(img, "the VAE's image");
+        for (int i = 0; i < img.length; i++) img[i] = Math.clamp(img[i] / 2 + 0.5f, 0f, 1f);
+        return new Result(x, img, (int) imgShape[3], (int) imgShape[2]);
+    }
+
+    /**
+     * Refuses a request this model cannot serve, before any work: sizes the VAE factor does not divide,
+     * more steps than training timesteps, an unknown scheduler, initial latents of the wrong size, or
+     * a size whose arrays do not fit the Java heap or whose UNet attention does not fit the machine.
+     */
+    public void check(Request r) {
+        check(model, schedulerConfig, vaeScale, r);
+    }
+
+    /** {@link #check(Request)} without opening a pipeline (reads only the model's small configs). */
+    public static void check(StableDiffusionModel model, Request r) {
+        check(model, SchedulerConfig.read(model.dir().resolve("scheduler/scheduler_config.json")), vaeScaleFactor(model), r);
+    }
+
+    private static void check(StableDiffusionModel model, SchedulerConfig schedulerConfig, int vaeScale, Request r) {
+        if (r.width() % vaeScale != 0 || r.height() % vaeScale != 0) {
+            throw new InvalidInputException("width and height must be multiples of " + vaeScale + " for this model");
+        }
+        schedulerConfig.checkSteps(r.steps());
+        Scheduler.create(r.scheduler(), schedulerConfig);
+        int n = 4 * (r.width() / vaeScale) * (r.height() / vaeScale);
+        if (r.latents() != null && r.latents().length != n) {
+            throw new InvalidInputException("initial latents have " + r.latents().length + " values; " + r.width() + "×" + r.height()
+                    + " needs " + n + " ([1, 4, " + r.height() / vaeScale + ", " + r.width() / vaeScale + "])");
+        }
+        MemoryEstimate.check(r.width(), r.height(), vaeScale, model.unetConfig());
+    }
+
+    /**
+     * The model's native image side (the UNet's sample size × the VAE factor: 512 for SD v1.x); a model
+     * whose configs and graph do not say is refused with a request for explicit sizes.
+     */
+    public static int defaultSize(StableDiffusionModel model) {
+        int s = model.unetConfig().sampleSize();
+        if (s <= 0) {
+            throw new InvalidInputException(model.dir() + " has no unet/config.json and its UNet graph does not fix the image"
+                    + " size: give --width and --height");
+        }
+        return s * vaeScaleFactor(model);
+    }
+
+    private static void requireFinite(float[] v, String what) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                throw new InvalidInputException(what + " hold non-finite values: the model or the edit is numerically broken"
+                        + " (no image written)");
+            }
+        }
+    }
+
+    /** UNet calls per image with this request's scheduler, without opening a pipeline. */
+    public static int calls(StableDiffusionModel model, Request r) {
+        Scheduler s = Scheduler.create(r.scheduler(), SchedulerConfig.read(model.dir().resolve("scheduler/scheduler_config.json")));
+        s.setTimesteps(r.steps());
+        return s.timesteps().length;
+    }
+
+    /** UNet calls per image with this request's scheduler (PNDM adds one). */
+    public int calls(Request r) {
+        Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
+        s.setTimesteps(r.steps());
+        return s.timesteps().length;
+    }
+
+    private float[] text(String prompt) {
+        float[] e = embedder.embed(prompt).rows().data();
+        return transform == null ? e : transform.apply(e);
+    }
+
+    /** Closes the parts this pipeline owns (none when built over the caller's parts). */
+    @Override
+    public void close() {
+        if (!owner) return;
+        try (embedder; unet; vae) {
+            // closed in reverse order by try-with-resources
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.erasekit.diffusion;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.erasekit.ort.OrtModel;
+import dev.erasekit.ort.OrtOptions;
+import dev.erasekit.ort.OrtRuntime;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The VAE decoder on ONNX Runtime: latents / scale → image in about [−1, 1], NCHW (docs/methods.md §1;
+ * SD v1.x's scale 0.18215). Thread-safe; close it to release the session (idempotent).
+ */
+public final class VaeDecoder implements AutoCloseable {
+    public static final float LATENT_SCALE = 0.18215f;
+    private final OrtEnvironment env = OrtRuntime.environment();
+    private final OrtModel model;
+    private final String input;
+
+    /** Opens the decoder with {@code options}, which it then owns. */
+    public VaeDecoder(Path file, OrtSession.SessionOptions options) {
+        model = OrtModel.open(file, "VAE decoder", options);
+        try {
+            input = model.session().getInputNames().iterator().next();
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Opens the decoder on the CPU. */
+    public VaeDecoder(Path file) {
+        this(file, OrtOptions.cpu());
+    }
+
+    /** Decodes latents [b, 4, h, w] (unscaled); returns the image [b, 3, H, W] and its shape. */
+    public float[] decode(float[] latents, long[] shape, long[] outShape) {
+        float[] scaled = new float[latents.length];
+        for (int i = 0; i < scaled.length; i++) scaled[i] = latents[i] / LATENT_SCALE;
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(scaled), shape);
+             OrtSession.Result r = model.session().run(Map.of(input, t))) {
+            OnnxTensor out = (OnnxTensor) r.get(0);
+            long[] s = out.getInfo().getShape();
+            System.arraycopy(s, 0, outShape, 0, s.length);
+            float[] img = new float[(int) out.getInfo().getNumElements()];
+            out.getFloatBuffer().get(img);
+            return img;
+        } catch (OrtException e) {
+            throw model.failure(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

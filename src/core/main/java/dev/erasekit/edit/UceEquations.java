@@ -1,0 +1,43 @@
+package dev.erasekit.edit;
+
+import dev.erasekit.linalg.NormalEquations;
+import dev.erasekit.linalg.Targets;
+import dev.erasekit.method.Uce;
+import dev.erasekit.tensor.FloatMatrix;
+import dev.erasekit.tensor.LayerWeights;
+import dev.erasekit.text.PromptEmbedding;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Unified Concept Editing (Gandikota et al. 2024) as normal equations (docs/methods.md §2): each erased
+ * prompt's rows map to W·(its guide's aligned rows); the retain prompts ("" plus user preserves,
+ * all 77 rows each) keep their K/V; λ keeps W' near W. Targets have the form W·g, so the solver's
+ * shared-factor path applies: one d×d factor for every layer.
+ */
+public final class UceEquations {
+    private UceEquations() {
+    }
+
+    /**
+     * @param concepts the erased prompts' embeddings
+     * @param guides   one guide per concept (same order)
+     * @param retain   the retain prompts' embeddings ("" first, by convention)
+     */
+    public static NormalEquations problem(List<LayerWeights> layers, List<PromptEmbedding> concepts,
+                                          List<PromptEmbedding> guides, List<PromptEmbedding> retain, Uce s) {
+        if (concepts.size() != guides.size()) {
+            throw new IllegalArgumentException(concepts.size() + " concepts but " + guides.size() + " guides");
+        }
+        List<FloatMatrix> erase = new ArrayList<>(), guide = new ArrayList<>();
+        for (int i = 0; i < concepts.size(); i++) {
+            TokenAlignment a = TokenAlignment.of(concepts.get(i), guides.get(i));
+            erase.add(a.eraseRows());
+            guide.add(a.guideRows());
+        }
+        int d = layers.getFirst().width();
+        FloatMatrix preserve = FloatMatrix.stack(retain.stream().map(PromptEmbedding::rows).toList(), d);
+        return NormalEquations.uniform(layers, FloatMatrix.stack(erase, d), new Targets.Guide(FloatMatrix.stack(guide, d)),
+                preserve, s.lambda(), s.eraseScale(), s.preserveScaleFor(retain.size()));
+    }
+}

@@ -1,0 +1,160 @@
+package dev.erasekit.linalg;
+
+import dev.erasekit.tensor.FloatMatrix;
+import dev.erasekit.tensor.LayerWeights;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Solves {@link NormalEquations} in closed form (docs/methods.md §2):
+ * <pre>
+ *   W'_l = (λ W_l + s_e Σ vᵢ* cᵢᵀ + s_p Σ W_l cⱼcⱼᵀ) · (λI + s_e Σ cᵢcᵢᵀ + s_p Σ cⱼcⱼᵀ)⁻¹
+ * </pre>
+ * Shared-factor path (targets vᵢ* = W_l gᵢ, one λ): the right factor B does not depend on the layer
+ * and the left one is W_l·A₀ with A₀ = λI + s_e GᵀC + s_p PᵀP, so W'_l = W_l·M, M = A₀B⁻¹: one
+ * Gram, one Cholesky, one GEMM over all stacked layers. General path: one system per layer, built
+ * and factored for each layer as the reference implementations do. All systems are float64.
+ */
+public final class NormalEquationSolver {
+    private final LinalgBackend backend;
+
+    public NormalEquationSolver(LinalgBackend backend) {
+        this.backend = backend;
+    }
+
+    public LinalgBackend backend() {
+        return backend;
+    }
+
+    /** The shared path whenever it is valid, the general path otherwise. */
+    public SolveResult solve(NormalEquations p) {
+        return p.sharedFactorValid() ? solveShared(p) : solveGeneral(p);
+    }
+
+    /** The d×d shared factor M alone (the edit as an embedding transform, docs/methods.md §5). */
+    public double[] sharedFactor(NormalEquations p, StageTimes times) {
+        if (!p.sharedFactorValid()) {
+            throw new IllegalArgumentException("the shared factor needs guide-row targets and one λ for all layers");
+        }
+        return sharedFactor(p.eraseRows(), ((Targets.Guide) p.targets()).rows(), p.preserveRows(), p.lambdas()[0],
+                p.eraseScale(), p.preserveScale(), times);
+    }
+
+    /**
+     * M = A₀·B⁻¹ from the rows alone (no layers needed): B = λI + s_e CᵀC + s_p PᵀP,
+     * A₀ = λI + s_e GᵀC + s_p PᵀP = B + s_e (G − C)ᵀ C (docs/methods.md §2).
+     */
+    public double[] sharedFactor(FloatMatrix c, FloatMatrix g, FloatMatrix preserve, double lambda, double eraseScale,
+                                 double preserveScale, StageTimes times) {
+        int d = c.cols();
+        double[] b = times.time("build", () -> {
+            double[] r = Dense.identity(d, lambda);
+            backend.gramAccumulate(r, d, c.data(), c.rows(), eraseScale);
+            if (preserve.rows() > 0) backend.gramAccumulate(r, d, preserve.data(), preserve.rows(), preserveScale);
+            return r;
+        });
+        double[] m = times.time("build", () -> {
+            double[] a0 = b.clone();
+            double[] diff = new double[c.data().length];
+            for (int i = 0; i < diff.length; i++) diff[i] = (double) g.data()[i] - c.data()[i];
+            backend.gemm(true, false, d, d, c.rows(), eraseScale, diff, Dense.toDouble(c.data()), 1.0, a0);
+            return a0;
+        });
+        times.time("solve", () -> solveRight(b, d, m, d, lambda)); // M = A₀·B⁻¹
+        return m;
+    }
+
+    /** rhs := rhs·B⁻¹, with a failure explained in terms of λ and the rows. */
+    private void solveRight(double[] b, int d, double[] rhs, int m, double lambda) {
+        try {
+            backend.solveRightSpd(b, d, rhs, m);
+        } catch (NotPositiveDefiniteException e) {
+            throw e.because(lambda == 0
+                    ? "with λ = 0 the erase and preserve rows must span all " + d + " dimensions, and they do not;"
+                            + " use λ > 0 (UCE's default is 0.5)"
+                    : "λ = " + lambda + " is below 1e-12 of the rows' scale (largest diagonal " + Dense.maxDiagonal(b, d)
+                            + "); use a larger λ");
+        }
+    }
+
+    /** W_l·M for every layer, by one GEMM over the stacked weights; results in each layer's dtype. */
+    public List<LayerWeights> fold(List<LayerWeights> layers, double[] m, StageTimes times) {
+        int d = layers.getFirst().width();
+        FloatMatrix stacked = FloatMatrix.stack(layers.stream().map(LayerWeights::w).toList(), d);
+        float[] folded = times.time("fold", () -> backend.fold(stacked.data(), stacked.rows(), d, m));
+        List<LayerWeights> out = new ArrayList<>();
+        int at = 0;
+        for (LayerWeights l : layers) {
+            float[] v = new float[l.w().data().length];
+            System.arraycopy(folded, at, v, 0, v.length);
+            at += v.length;
+            out.add(l.withValues(v));
+        }
+        return out;
+    }
+
+    public SolveResult solveShared(NormalEquations p) {
+        StageTimes times = new StageTimes();
+        double[] m = sharedFactor(p, times);
+        return new SolveResult(fold(p.layers(), m, times), Optional.of(m), SolveResult.Path.SHARED, times);
+    }
+
+    public SolveResult solveGeneral(NormalEquations p) {
+        StageTimes times = new StageTimes();
+        int d = p.width();
+        FloatMatrix c = p.eraseRows();
+        double[] cd = Dense.toDouble(c.data());
+        List<LayerWeights> out = new ArrayList<>();
+        for (int l = 0; l < p.layers().size(); l++) {
+            LayerWeights layer = p.layers().get(l);
+            double lambda = p.lambdas()[l];
+            int outRows = layer.out();
+            double[] w = Dense.toDouble(layer.w().data());
+            // B_l = λ_l I + s_e CᵀC + s_p PᵀP, formed again for every layer (what "one system per
+            // layer" costs: the reference implementations do the same).
+            double[] preserveGram = times.time("build", () -> gram(p.preserveRows(), d, 1.0));
+            double[] b = times.time("build", () -> {
+                double[] r = gram(c, d, p.eraseScale());
+                for (int i = 0; i < r.length; i++) r[i] += p.preserveScale() * preserveGram[i];
+                for (int i = 0; i < d; i++) r[i * d + i] += lambda;
+                return r;
+            });
+            double[] v = targetsOf(p, l, w, outRows);
+            double[] a = times.time("build", () -> {
+                // A_l = λ W + s_e Vᵀ C + s_p W (PᵀP)
+                double[] r = new double[w.length];
+                for (int i = 0; i < r.length; i++) r[i] = lambda * w[i];
+                backend.gemm(true, false, outRows, d, c.rows(), p.eraseScale(), v, cd, 1.0, r);
+                if (p.preserveRows().rows() > 0) {
+                    backend.gemm(false, false, outRows, d, d, p.preserveScale(), w, preserveGram, 1.0, r);
+                }
+                return r;
+            });
+            times.time("solve", () -> solveRight(b, d, a, outRows, lambda)); // W'_l = A_l·B_l⁻¹
+            float[] edited = new float[a.length];
+            for (int i = 0; i < a.length; i++) edited[i] = (float) a[i];
+            out.add(layer.withValues(edited));
+        }
+        return new SolveResult(out, Optional.empty(), SolveResult.Path.GENERAL, times);
+    }
+
+    private double[] gram(FloatMatrix rows, int d, double alpha) {
+        double[] g = new double[d * d];
+        if (rows.rows() > 0) backend.gramAccumulate(g, d, rows.data(), rows.rows(), alpha);
+        return g;
+    }
+
+    /** V_l (n_e×out): given per layer, or W_l·gᵢ for guide rows. */
+    private double[] targetsOf(NormalEquations p, int layer, double[] w, int outRows) {
+        return switch (p.targets()) {
+            case Targets.PerLayer t -> Dense.toDouble(t.values().get(layer).data());
+            case Targets.Guide g -> {
+                double[] v = new double[g.rows().rows() * outRows];
+                backend.gemm(false, true, g.rows().rows(), outRows, p.width(), 1.0, Dense.toDouble(g.rows().data()),
+                        w, 0.0, v);
+                yield v;
+            }
+        };
+    }
+}

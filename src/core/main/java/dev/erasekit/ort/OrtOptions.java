@@ -1,0 +1,44 @@
+package dev.erasekit.ort;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.erasekit.error.NativeFailureException;
+
+/** Default session options: all graph optimisations, one intra-op thread per core, memory pattern and CPU arena on. */
+public final class OrtOptions {
+    private OrtOptions() {
+    }
+
+    /**
+     * New options that run on the first CUDA GPU (the caller owns them). Needs ONNX Runtime's GPU build,
+     * a separate Maven artifact ({@code mvn -Pcuda}); the default build says so in one line.
+     */
+    public static OrtSession.SessionOptions cuda() {
+        OrtSession.SessionOptions o = cpu();
+        try {
+            o.addCUDA(0);
+            return o;
+        } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            o.close();
+            throw new NativeFailureException("the cuda device needs ONNX Runtime's GPU build and a CUDA GPU: rebuild with"
+                    + " 'mvn -Pcuda -DskipTests install' (artifact onnxruntime_gpu); this build cannot use CUDA ("
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")", e);
+        }
+    }
+
+    /** New CPU options (the caller owns them). */
+    public static OrtSession.SessionOptions cpu() {
+        OrtRuntime.prepare();
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        try {
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            o.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+            o.setMemoryPatternOptimization(true);
+            o.setCPUArenaAllocator(true);
+            return o;
+        } catch (OrtException e) {
+            o.close();
+            throw new NativeFailureException("cannot configure ONNX Runtime: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.erasekit.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.erasekit.TestSeeds;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Safe in a server: a thread that allocates in a loop keeps running while a long native GEMM runs on
+ * another (a critical downcall would hold off every GC until it returned, stalling the allocating
+ * thread for the whole call). The bound is relative to the call measured in the same test: the
+ * longest pause between two allocations must stay under a quarter of the GEMM's duration, and at
+ * least one GC must have run during it (else the test would prove nothing).
+ */
+class NoCriticalDowncallTest {
+    private static long gcCount() {
+        long n = 0;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, b.getCollectionCount());
+        return n;
+    }
+
+    @Test
+    void allocatingThreadIsNotStalledByALongGemm() throws Exception {
+        int n = 1600;
+        SplittableRandom r = new SplittableRandom(TestSeeds.seed("critical downcall"));
+        double[] a = new double[n * n], b = new double[n * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextDouble();
+            b[i] = r.nextDouble();
+        }
+        try (LinalgBackend blas = Backends.open("openblas")) {
+            blas.gemm(false, false, n, n, n, 1.0, a, b, 0.0, new double[n * n]); // warm
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong worstGap = new AtomicLong();
+            Thread allocator = new Thread(() -> {
+                long last = System.nanoTime();
+                byte[][] keep = new byte[8][];
+                int k = 0;
+                while (!stop.get()) {
+                    keep[k++ & 7] = new byte[1 << 20];
+                    long now = System.nanoTime();
+                    worstGap.accumulateAndGet(now - last, Math::max);
+                    last = now;
+                }
+            });
+            allocator.start();
+            Thread.sleep(200); // the allocator's loop is warm
+            worstGap.set(0);
+            long gcBefore = gcCount(), t0 = System.nanoTime();
+            for (int rep = 0; rep < 3; rep++) blas.gemm(false, false, n, n, n, 1.0, a, b, 0.0, new double[n * n]);
+            long duration = System.nanoTime() - t0, gcs = gcCount() - gcBefore;
+            stop.set(true);
+            allocator.join();
+            System.out.printf("3 GEMMs %d³: %.0f ms, %d GCs meanwhile, longest allocation pause %.1f ms%n", n, duration / 1e6, gcs,
+                    worstGap.get() / 1e6);
+            assertTrue(gcs > 0, "no GC ran during the GEMMs: allocate more");
+            assertTrue(worstGap.get() < duration / 4, "the allocating thread stalled " + worstGap.get() / 1e6 + " ms of "
+                    + duration / 1e6 + " ms");
+        }
+    }
+}
