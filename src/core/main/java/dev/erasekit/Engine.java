@@ -164,7 +164,7 @@ public final class Engine implements AutoCloseable {
         Erasure.Inputs in = new Erasure.Inputs(concepts, targets, retain, retain.subList(1, retain.size()), epochRetain,
                 retain.getFirst());
         Erasure.Result res = backends.with(b -> Erasure.run(r.method(), weights, in, () -> gram.get(b, times), retainTexts,
-                epochRetainTexts, b));
+                epochRetainTexts, r.keepDerived(), b));
         times.addAll(res.times());
         Map<String, String> compvis = new LinkedHashMap<>();
         for (CrossAttentionLayer l : model.layers()) compvis.put(l.diffusersName(), l.compvisName());

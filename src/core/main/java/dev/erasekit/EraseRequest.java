@@ -18,8 +18,11 @@ import java.util.Map;
  * @param concepts   the concepts to erase
  * @param targets    one guide/anchor for all concepts, or one per concept (empty: " ")
  * @param preserves  prompts whose keys and values should stay
+ * @param keepDerived whether {@link EraseResult#derived()} should hold RECE's adversarial embeddings (then the
+ *                   epochs run on explicit rows: n·d² each instead of d³)
  */
-public record EraseRequest(EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves) {
+public record EraseRequest(EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves,
+                           boolean keepDerived) {
     /** Validates and normalises: no empty concept, one target for all or one per concept, duplicates dropped. */
     public EraseRequest {
         if (method == null) throw new InvalidInputException("no erase method");
@@ -52,6 +55,18 @@ public record EraseRequest(EraseMethod method, List<String> concepts, List<Strin
     }
 
     /**
+     * A request that does not keep RECE's derived embeddings.
+     *
+     * @param method    the method and its parameters
+     * @param concepts  the concepts
+     * @param targets   the targets
+     * @param preserves the prompts to preserve
+     */
+    public EraseRequest(EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves) {
+        this(method, concepts, targets, preserves, false);
+    }
+
+    /**
      * Concept i's target.
      *
      * @param i the concept's index
@@ -74,6 +89,7 @@ public record EraseRequest(EraseMethod method, List<String> concepts, List<Strin
     public static final class Builder {
         private EraseMethod method = Uce.DEFAULTS;
         private final List<String> concepts = new ArrayList<>(), targets = new ArrayList<>(), preserves = new ArrayList<>();
+        private boolean keepDerived;
 
         private Builder() {
         }
@@ -156,12 +172,23 @@ public record EraseRequest(EraseMethod method, List<String> concepts, List<Strin
         }
 
         /**
+         * Keep RECE's derived embeddings in the result.
+         *
+         * @param keep whether to keep them
+         * @return this builder
+         */
+        public Builder keepDerived(boolean keep) {
+            keepDerived = keep;
+            return this;
+        }
+
+        /**
          * The request.
          *
          * @return the validated request
          */
         public EraseRequest build() {
-            return new EraseRequest(method, concepts, targets, preserves);
+            return new EraseRequest(method, concepts, targets, preserves, keepDerived);
         }
     }
 }

@@ -26,6 +26,13 @@ public final class Controls {
         return moved;
     }
 
+    /** The matrix with every value moved by one ulp, up or down at random. */
+    public static FloatMatrix ulpPerturbed(FloatMatrix m, SplittableRandom r) {
+        float[] v = m.data().clone();
+        for (int i = 0; i < v.length; i++) v[i] = r.nextBoolean() ? Math.nextUp(v[i]) : Math.nextDown(v[i]);
+        return new FloatMatrix(m.rows(), m.cols(), v);
+    }
+
     /** {@link #ulpPerturbed} as an edit of the base, to run through the UNet like any edit. */
     public static Edit ulpEdit(List<LayerWeights> base, String fingerprint, int width, SplittableRandom r) {
         return Edit.ofWeights(fingerprint, ulpPerturbed(base, r), List.of("one-ulp control"));

@@ -5,10 +5,12 @@ import dev.erasekit.edit.UceEquations;
 import dev.erasekit.linalg.Backends;
 import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.linalg.NormalEquationSolver;
+import dev.erasekit.linalg.SharedFactor;
 import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.linalg.SyntheticProblems;
 import dev.erasekit.method.Rece;
 import dev.erasekit.method.Uce;
+import dev.erasekit.tensor.FloatMatrix;
 import dev.erasekit.tensor.LayerWeights;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.Tokens;
@@ -32,10 +34,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Whole erase edits at Stable Diffusion v1.4 shapes (32 K/V matrices, d = 768) with embeddings
- * already computed (as the embedding cache serves them): {@code uce} erases N concepts of 75
- * aligned rows each in one solve and folds into every layer; {@code rece} runs RECE's UCE stage
- * plus 3 epochs in d×d algebra and folds (Σ WᵀW precomputed, as it is cached per base model).
- * Synthetic Gaussian embeddings; one measured iteration = one edit; read medians from the JSON.
+ * already computed (as the embedding cache serves them): {@code uceFactor} is UCE's shared factor
+ * alone for N concepts of 75 aligned rows each (low-rank up to 384 rows, from second moments beyond:
+ * what a policy or a LoRA export needs); {@code uce} adds the fold into every layer's weights;
+ * {@code rece} runs RECE's UCE stage plus 3 epochs in d×d algebra and folds (Σ WᵀW precomputed, as it
+ * is cached per base model). Synthetic Gaussian embeddings, each concept near its guide (unrelated
+ * random ones make RECE diverge); one measured iteration = one edit; read medians from the JSON.
+ * {@code bench/peers/uce_torch.py} times the same shapes in PyTorch.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -65,7 +70,8 @@ public class EraseBench {
         guides = new ArrayList<>();
         PromptEmbedding guide = embedding(r, "guide", 0, d);
         for (int i = 0; i < concepts; i++) {
-            erase.add(embedding(r, "concept " + i, 2, d)); // two word tokens: rows 2..76 pair with the guide's 0..74
+            // two word tokens: rows 2..76 pair with the guide's 0..74
+            erase.add(new PromptEmbedding(new Tokens("concept " + i, new int[77], List.of(), 2, 0), near(r, guide.rows())));
             guides.add(guide);
         }
         retain = List.of(embedding(r, "", 0, d));
@@ -77,24 +83,33 @@ public class EraseBench {
         return new PromptEmbedding(new Tokens(prompt, ids, List.of(), words, 0), SyntheticProblems.gaussian(r, 77, d, 1.0));
     }
 
+    private static FloatMatrix near(SplittableRandom r, FloatMatrix base) {
+        float[] v = SyntheticProblems.gaussian(r, base.rows(), base.cols(), 0.3).data();
+        for (int i = 0; i < v.length; i++) v[i] += base.data()[i];
+        return new FloatMatrix(base.rows(), base.cols(), v);
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
         linalg.close();
     }
 
     @Benchmark
+    public SharedFactor uceFactor() {
+        return UceEquations.factor(erase, guides, retain, Uce.DEFAULTS, new NormalEquationSolver(linalg), new StageTimes());
+    }
+
+    @Benchmark
     public List<LayerWeights> uce() {
         NormalEquationSolver solver = new NormalEquationSolver(linalg);
         StageTimes t = new StageTimes();
-        double[] m = solver.sharedFactor(UceEquations.problem(layers, erase, guides, retain, Uce.DEFAULTS), t);
-        return solver.fold(layers, m, t);
+        return solver.fold(layers, UceEquations.factor(erase, guides, retain, Uce.DEFAULTS, solver, t), t);
     }
 
     @Benchmark
     public List<LayerWeights> rece() {
-        Rece s = new Rece(3, 0.1, Rece.Derivation.REGZERO, Rece.UCE_STAGE,
-                Rece.EPOCH_STAGE, List.of(" "));
-        ReceEpochs.Result res = ReceEpochs.factor(erase, guides, retain, retain, gram, s, linalg);
+        Rece s = new Rece(3, 0.1, Rece.Derivation.REGZERO, Rece.UCE_STAGE, Rece.EPOCH_STAGE, List.of(" "));
+        ReceEpochs.Result res = ReceEpochs.factor(erase, guides, retain, retain, gram, s, false, linalg);
         return new NormalEquationSolver(linalg).fold(layers, res.factor(), new StageTimes());
     }
 }

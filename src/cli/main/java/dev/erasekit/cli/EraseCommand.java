@@ -123,7 +123,7 @@ final class EraseCommand implements Callable<Integer> {
             case SURGICAL -> new Surgical(lambda != null ? lambda : Surgical.DEFAULTS.lambda(),
                     preserveScale != null ? preserveScale : Surgical.DEFAULTS.preserveScale(), Surgical.DEFAULTS.nullTolerance());
         };
-        EraseRequest request = new EraseRequest(m, all, targets, keep);
+        EraseRequest request = new EraseRequest(m, all, targets, keep, saveEmbeddings);
         try (Engine e = engine.open(model, spec)) {
             EraseResult o = e.erase(request);
             long t0 = System.nanoTime();

@@ -4,7 +4,7 @@ import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.linalg.NormalEquationSolver;
-import dev.erasekit.linalg.NormalEquations;
+import dev.erasekit.linalg.SharedFactor;
 import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.method.EraseMethod;
 import dev.erasekit.method.Rece;
@@ -56,7 +56,7 @@ public final class Erasure {
 
     /** Runs {@code method} on the base {@code weights}; {@code gram} supplies Σ WᵀW (RECE's epochs and the metrics). */
     public static Result run(EraseMethod method, List<LayerWeights> weights, Inputs in, Supplier<double[]> gram, List<String> retainTexts,
-                             List<String> epochRetainTexts, LinalgBackend backend) {
+                             List<String> epochRetainTexts, boolean keepDerived, LinalgBackend backend) {
         StageTimes times = new StageTimes();
         int d = weights.getFirst().width();
         List<FloatMatrix> erase = new ArrayList<>(), target = new ArrayList<>();
@@ -68,20 +68,19 @@ public final class Erasure {
         FloatMatrix eraseRows = FloatMatrix.stack(erase, d), targetRows = FloatMatrix.stack(target, d);
         Map<String, Object> solve = new LinkedHashMap<>();
         solve.put("backend", backend.name());
-        double[] factor;
+        SharedFactor factor;
         int preserveRows;
         List<double[]> derived = List.of();
         switch (method) {
             case Uce u -> {
-                NormalEquations problem = UceEquations.problem(weights, in.concepts(), in.targets(), in.retain(), u);
-                factor = new NormalEquationSolver(backend).sharedFactor(problem, times);
-                preserveRows = problem.preserveRows().rows();
-                solve.put("preserve_scale", problem.preserveScale());
+                factor = UceEquations.factor(in.concepts(), in.targets(), in.retain(), u, new NormalEquationSolver(backend), times);
+                preserveRows = rows(in.retain());
+                solve.put("preserve_scale", u.preserveScaleFor(in.retain().size()));
                 solve.put("retain", retainTexts);
             }
             case Rece r -> {
                 ReceEpochs.Result res = ReceEpochs.factor(in.concepts(), in.targets(), in.retain(), in.epochRetain(), gram.get(), r,
-                        backend);
+                        keepDerived, backend);
                 times.addAll(res.times());
                 factor = res.factor();
                 derived = res.epochEmbeddings();
@@ -104,8 +103,8 @@ public final class Erasure {
         Map<String, Double> metrics = new LinkedHashMap<>();
         times.time("metrics", () -> {
             double[] g = gram.get();
-            metrics.put("erase_residual", EditMetrics.eraseResidual(g, factor, eraseRows, targetRows, backend));
-            metrics.put("unconditional_drift", EditMetrics.unconditionalDrift(g, factor, in.empty().rows(), backend));
+            metrics.put("erase_residual", EditMetrics.eraseResidual(g, factor.m(), eraseRows, targetRows, backend));
+            metrics.put("unconditional_drift", EditMetrics.unconditionalDrift(g, factor.m(), in.empty().rows(), backend));
         });
         metrics.forEach((k, v) -> {
             if (!Double.isFinite(v)) {
@@ -117,11 +116,12 @@ public final class Erasure {
             change.put(weights.get(l).name(), Dense.relativeError(edited.get(l).w().data(), weights.get(l).w().data()));
         }
         solve.put("layer_change", change);
-        solve.put("path", "shared");
+        solve.put("path", factor.foldLowRank() ? "shared, low-rank fold" : "shared");
+        solve.put("rank", factor.u() == null ? in.empty().rows().cols() : factor.k());
         solve.put("erase_rows", eraseRows.rows());
         solve.put("preserve_rows", preserveRows);
         solve.put("metrics", metrics);
-        return new Result(factor, edited, metrics, eraseRows.rows(), preserveRows, derived, solve, times);
+        return new Result(factor.m(), edited, metrics, eraseRows.rows(), preserveRows, derived, solve, times);
     }
 
     private static int rows(List<PromptEmbedding> prompts) {

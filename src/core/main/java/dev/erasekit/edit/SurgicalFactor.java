@@ -3,6 +3,7 @@ package dev.erasekit.edit;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.LinalgBackend;
+import dev.erasekit.linalg.SharedFactor;
 import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.method.Surgical;
 import dev.erasekit.tensor.FloatMatrix;
@@ -23,11 +24,11 @@ public final class SurgicalFactor {
     }
 
     /**
-     * @param factor         I + D (d×d)
+     * @param factor         I + D (d×d), with its low-rank factors
      * @param freeDimensions dimensions left free by the constraint (d − rank C_∅)
      * @param freeEnergy     ‖C_e Q‖/‖C_e‖: how much of the erased rows the constraint lets the edit reach
      */
-    public record Result(double[] factor, int freeDimensions, double freeEnergy, StageTimes times) {
+    public record Result(SharedFactor factor, int freeDimensions, double freeEnergy, StageTimes times) {
     }
 
     public static Result factor(FloatMatrix erase, FloatMatrix anchor, FloatMatrix preserve, FloatMatrix nullRows,
@@ -46,23 +47,24 @@ public final class SurgicalFactor {
                     + " freedom to edit at this text width. Use a model with a wider text encoder (SD v1.x: 768), or UCE/RECE.",
                     d - k, d, k == 0 ? "entirely" : "almost entirely", freeEnergy));
         }
-        int kk = k;
-        double[] factor = times.time("solve", () -> {
+        int kk = k, n = erase.rows();
+        SharedFactor factor = times.time("solve", () -> {
             double[] m = Dense.identity(d, s.lambda());
             backend.gramAccumulate(m, d, erase.data(), erase.rows(), 1.0);
             if (preserve.rows() > 0) backend.gramAccumulate(m, d, preserve.data(), preserve.rows(), s.preserveScale());
             double[] mq = new double[d * kk], qmq = new double[kk * kk];
             backend.gemm(false, false, d, kk, d, 1.0, m, q, 0.0, mq);
-            backend.gemm(true, false, kk, kk, d, 1.0, q, mq, 0.0, qmq);       // QᵀMQ
-            double[] diff = new double[e.length];
-            for (int i = 0; i < diff.length; i++) diff[i] = anchor.data()[i] - e[i];
-            double[] x = new double[d * d], xq = new double[d * kk];
-            backend.gemm(true, false, d, d, erase.rows(), 1.0, diff, e, 0.0, x); // (C_a − C_e)C_eᵀ
-            backend.gemm(false, false, d, kk, d, 1.0, x, q, 0.0, xq);
-            backend.solveRightSpd(qmq, kk, xq, d);                             // X·Q·(QᵀMQ)⁻¹
-            double[] f = Dense.identity(d, 1.0);
-            backend.gemm(false, true, d, d, kk, 1.0, xq, q, 1.0, f);           // I + D
-            return f;
+            backend.gemm(true, false, kk, kk, d, 1.0, q, mq, 0.0, qmq);       // QᵀNQ
+            // D = (C_a − C_e)ᵀ · V with V = C_e Q (QᵀNQ)⁻¹ Qᵀ (n×d): rank ≤ n, U = (C_a − C_e)ᵀ (d×n)
+            double[] w = eq.clone();
+            backend.solveRightSpd(qmq, kk, w, n);                              // C_e Q (QᵀNQ)⁻¹
+            double[] v = new double[n * d];
+            backend.gemm(false, true, n, d, kk, 1.0, w, q, 0.0, v);            // … Qᵀ
+            double[] u = new double[d * n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) u[j * n + i] = (double) anchor.data()[i * d + j] - e[i * d + j];
+            }
+            return SharedFactor.lowRank(d, u, v, n, backend);                  // I + D
         });
         return new Result(factor, k, freeEnergy, times);
     }

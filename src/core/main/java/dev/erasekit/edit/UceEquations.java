@@ -1,6 +1,9 @@
 package dev.erasekit.edit;
 
+import dev.erasekit.linalg.NormalEquationSolver;
 import dev.erasekit.linalg.NormalEquations;
+import dev.erasekit.linalg.SharedFactor;
+import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.linalg.Targets;
 import dev.erasekit.method.Uce;
 import dev.erasekit.tensor.FloatMatrix;
@@ -39,5 +42,41 @@ public final class UceEquations {
         FloatMatrix preserve = FloatMatrix.stack(retain.stream().map(PromptEmbedding::rows).toList(), d);
         return NormalEquations.uniform(layers, FloatMatrix.stack(erase, d), new Targets.Guide(FloatMatrix.stack(guide, d)),
                 preserve, s.lambda(), s.eraseScale(), s.preserveScaleFor(retain.size()));
+    }
+
+    /**
+     * UCE's shared factor from the embeddings: the paired rows of every concept and its guide, the
+     * retained prompts' 77 rows each.
+     */
+    public static SharedFactor factor(List<PromptEmbedding> concepts, List<PromptEmbedding> guides, List<PromptEmbedding> retain,
+                                      Uce s, NormalEquationSolver solver, StageTimes times) {
+        List<FloatMatrix> erase = new ArrayList<>(), guide = new ArrayList<>();
+        for (int i = 0; i < concepts.size(); i++) {
+            TokenAlignment a = TokenAlignment.of(concepts.get(i), guides.get(i));
+            erase.add(a.eraseRows());
+            guide.add(a.guideRows());
+        }
+        int d = concepts.getFirst().rows().cols();
+        FloatMatrix preserve = retain.isEmpty() ? FloatMatrix.zeros(0, d)
+                : FloatMatrix.stack(retain.stream().map(PromptEmbedding::rows).toList(), d);
+        return factor(erase, guide, preserve, s, retain.size(), solver, times);
+    }
+
+    /**
+     * UCE's shared factor from paired rows (docs/methods.md §2): low-rank (M = I + UV, k = the rows) while
+     * the rows are at most d/2, from second moments otherwise (one d×d system however many rows).
+     */
+    public static SharedFactor factor(List<FloatMatrix> erase, List<FloatMatrix> guide, FloatMatrix preserve, Uce s,
+                                      int retainedPrompts, NormalEquationSolver solver, StageTimes times) {
+        int d = erase.getFirst().cols(), k = erase.stream().mapToInt(FloatMatrix::rows).sum();
+        double sp = s.preserveScaleFor(retainedPrompts);
+        if (2 * k <= d) {
+            return solver.lowRankFactor(FloatMatrix.stack(erase, d), FloatMatrix.stack(guide, d), preserve, s.lambda(),
+                    s.eraseScale(), sp, times);
+        }
+        SecondMoments mo = times.time("build", () -> SecondMoments.of(erase, guide, solver.backend()));
+        double[] spp = new double[d * d];
+        if (preserve.rows() > 0) times.time("build", () -> solver.backend().gramAccumulate(spp, d, preserve.data(), preserve.rows(), 1.0));
+        return solver.momentFactor(mo.cc(), mo.gc(), spp, s.lambda(), s.eraseScale(), sp, times);
     }
 }

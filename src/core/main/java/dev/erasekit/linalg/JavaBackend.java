@@ -108,6 +108,30 @@ public final class JavaBackend implements LinalgBackend {
         return out;
     }
 
+    @Override
+    public float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k) {
+        float[] out = new float[rows * d];
+        double[] p = new double[k], acc = new double[d];
+        for (int i = 0; i < rows; i++) {
+            int wi = i * d;
+            java.util.Arrays.fill(p, 0);
+            for (int l = 0; l < d; l++) {
+                double wil = w[wi + l];
+                if (wil == 0) continue;
+                int ul = l * k;
+                for (int j = 0; j < k; j++) p[j] += wil * u[ul + j];
+            }
+            for (int j = 0; j < d; j++) acc[j] = w[wi + j];
+            for (int l = 0; l < k; l++) {
+                double pl = p[l];
+                int vl = l * d;
+                for (int j = 0; j < d; j++) acc[j] += pl * v[vl + j];
+            }
+            for (int j = 0; j < d; j++) out[wi + j] = (float) acc[j];
+        }
+        return out;
+    }
+
     /**
      * Cyclic Jacobi rotations (Golub &amp; Van Loan §8.5): slow (O(n³) per sweep, ~8 sweeps) but
      * simple and accurate to a few ulps, which is what a reference needs.

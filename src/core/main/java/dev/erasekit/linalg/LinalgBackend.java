@@ -31,6 +31,12 @@ public interface LinalgBackend extends AutoCloseable {
     /** W·M for W (rows×d, fp32) and M (d×d): the fold of a shared factor into stacked weights, fp32 out. */
     float[] fold(float[] w, int rows, int d, double[] m);
 
+    /**
+     * W + (W·U)·V for W (rows×d, fp32), U (d×k) and V (k×d): the fold of a low-rank factor M = I + UV
+     * (docs/methods.md §2), 2·rows·d·k multiply-adds instead of rows·d²; fp32 out.
+     */
+    float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k);
+
     /** Eigen-decomposition of the symmetric S (n×n): eigenvalues ascending, vectors as columns. */
     SymmetricEigen eigh(double[] s, int n);
 

@@ -65,6 +65,55 @@ public final class NormalEquationSolver {
         return m;
     }
 
+    /**
+     * The same factor in low-rank form (docs/methods.md §2): M − I = s_e (G − C)ᵀ·C·B⁻¹ = U·V with
+     * U = s_e (G − C)ᵀ (d×k) and V = C·B⁻¹ (k×d), k the erase rows. Costs the Gram of B and a solve
+     * with k right-hand sides, instead of d.
+     */
+    public SharedFactor lowRankFactor(FloatMatrix c, FloatMatrix g, FloatMatrix preserve, double lambda, double eraseScale,
+                                      double preserveScale, StageTimes times) {
+        return lowRankFactor(Dense.toDouble(c.data()), c.rows(), g, preserve, lambda, eraseScale, preserveScale, times);
+    }
+
+    /**
+     * {@link #lowRankFactor(FloatMatrix, FloatMatrix, FloatMatrix, double, double, double, StageTimes)} for erase rows
+     * held in float64 (k×d, row-major): RECE's derived embeddings, kept at full precision between epochs.
+     */
+    public SharedFactor lowRankFactor(double[] c, int k, FloatMatrix g, FloatMatrix preserve, double lambda,
+                                      double eraseScale, double preserveScale, StageTimes times) {
+        int d = g.cols();
+        double[] b = times.time("build", () -> {
+            double[] r = Dense.identity(d, lambda);
+            backend.gemm(true, false, d, d, k, eraseScale, c, c, 1.0, r); // s_e CᵀC
+            if (preserve.rows() > 0) backend.gramAccumulate(r, d, preserve.data(), preserve.rows(), preserveScale);
+            return r;
+        });
+        double[] v = c.clone(), u = new double[d * k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < d; j++) u[j * k + i] = eraseScale * (g.data()[i * d + j] - c[i * d + j]);
+        }
+        times.time("solve", () -> solveRight(b, d, v, k, lambda)); // V = C·B⁻¹
+        return times.time("solve", () -> SharedFactor.lowRank(d, u, v, k, backend));
+    }
+
+    /**
+     * M = A₀·B⁻¹ from second moments alone (docs/methods.md §2): B = λI + s_e·S_cc + s_p·S_pp and
+     * A₀ = λI + s_e·S_gc + s_p·S_pp, with S_cc = CᵀC, S_gc = GᵀC and S_pp = PᵀP (d×d each). What an
+     * edit of many rows costs once the moments are known: O(d³), however many rows.
+     */
+    public SharedFactor momentFactor(double[] scc, double[] sgc, double[] spp, double lambda, double eraseScale,
+                                     double preserveScale, StageTimes times) {
+        int d = (int) Math.round(Math.sqrt(scc.length));
+        double[] b = Dense.identity(d, lambda), a0 = Dense.identity(d, lambda);
+        for (int i = 0; i < b.length; i++) {
+            double p = spp == null ? 0 : preserveScale * spp[i];
+            b[i] += eraseScale * scc[i] + p;
+            a0[i] += eraseScale * sgc[i] + p;
+        }
+        times.time("solve", () -> solveRight(b, d, a0, d, lambda));
+        return SharedFactor.dense(a0);
+    }
+
     /** rhs := rhs·B⁻¹, with a failure explained in terms of λ and the rows. */
     private void solveRight(double[] b, int d, double[] rhs, int m, double lambda) {
         try {
@@ -80,9 +129,19 @@ public final class NormalEquationSolver {
 
     /** W_l·M for every layer, by one GEMM over the stacked weights; results in each layer's dtype. */
     public List<LayerWeights> fold(List<LayerWeights> layers, double[] m, StageTimes times) {
+        return fold(layers, SharedFactor.dense(m), times);
+    }
+
+    /**
+     * W_l·M for every layer: W + (W·U)·V when the factor is low-rank enough (cost ∝ its rank), one GEMM
+     * with M otherwise; results in each layer's dtype.
+     */
+    public List<LayerWeights> fold(List<LayerWeights> layers, SharedFactor f, StageTimes times) {
         int d = layers.getFirst().width();
         FloatMatrix stacked = FloatMatrix.stack(layers.stream().map(LayerWeights::w).toList(), d);
-        float[] folded = times.time("fold", () -> backend.fold(stacked.data(), stacked.rows(), d, m));
+        float[] folded = times.time("fold", () -> f.foldLowRank()
+                ? backend.foldLowRank(stacked.data(), stacked.rows(), d, f.u(), f.v(), f.k())
+                : backend.fold(stacked.data(), stacked.rows(), d, f.m()));
         List<LayerWeights> out = new ArrayList<>();
         int at = 0;
         for (LayerWeights l : layers) {

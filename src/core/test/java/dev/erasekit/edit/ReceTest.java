@@ -43,7 +43,7 @@ class ReceTest {
         StableDiffusionModel model = StableDiffusionModel.open(Fixtures.tinySdWide());
         try (Engine engine = TestEngines.open(Fixtures.tinySdWide(), Backend.OPENBLAS, tmp);
              TextEmbedder embedder = TestEngines.embedder(model, tmp)) {
-            EraseResult fast = engine.erase(new EraseRequest(s, List.of("nudity", "naked woman"), List.of(" "), List.of()));
+            EraseResult fast = engine.erase(new EraseRequest(s, List.of("nudity", "naked woman"), List.of(" "), List.of(), true));
             List<PromptEmbedding> concepts = embedder.embedAll(List.of("nudity", "naked woman"));
             PromptEmbedding guide = embedder.embed(" "), empty = embedder.embed("");
             List<double[]> derived = new ArrayList<>();

@@ -143,6 +143,27 @@ public final class CudaBackend implements LinalgBackend {
     }
 
     @Override
+    public float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k) {
+        ctx.requireOpen();
+        float[] uf = new float[u.length], vf = new float[v.length];
+        for (int i = 0; i < u.length; i++) uf[i] = (float) u[i];
+        for (int i = 0; i < v.length; i++) vf[i] = (float) v[i];
+        try (var range = nvtx.range("erasekit.fold-low-rank");
+             DeviceBuffer dw = DeviceBuffer.ofFloats(ctx.rt, w.length);
+             DeviceBuffer du = DeviceBuffer.ofFloats(ctx.rt, uf.length);
+             DeviceBuffer dv = DeviceBuffer.ofFloats(ctx.rt, vf.length);
+             DeviceBuffer dp = DeviceBuffer.ofFloats(ctx.rt, (long) rows * k)) {
+            dw.upload(w);
+            du.upload(uf);
+            dv.upload(vf);
+            // row-major P = W·U (rows×k) is column-major Pᵀ = Uᵀ·Wᵀ; then Wᵀ += Vᵀ·Pᵀ
+            ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, k, rows, d, 1f, du.ptr(), k, dw.ptr(), d, 0f, dp.ptr(), k);
+            ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, d, rows, k, 1f, dv.ptr(), d, dp.ptr(), k, 1f, dw.ptr(), d);
+            return dw.downloadFloats(w.length);
+        }
+    }
+
+    @Override
     public SymmetricEigen eigh(double[] s, int n) {
         ctx.requireOpen();
         try (var range = nvtx.range("erasekit.eigh");

@@ -101,6 +101,25 @@ public final class OpenBlasBackend implements LinalgBackend {
     }
 
     @Override
+    public float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k) {
+        float[] out = new float[rows * d];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment nw = arena.allocateFrom(JAVA_FLOAT, w), nu = arena.allocateFrom(JAVA_FLOAT, toFloat(u));
+            MemorySegment nv = arena.allocateFrom(JAVA_FLOAT, toFloat(v)), np = arena.allocate(JAVA_FLOAT, (long) rows * k);
+            blas.sgemm(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, rows, k, d, 1f, nw, d, nu, k, 0f, np, k); // P = W·U
+            blas.sgemm(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, rows, d, k, 1f, np, k, nv, d, 1f, nw, d); // W += P·V
+            MemorySegment.copy(nw, JAVA_FLOAT, 0, out, 0, out.length);
+        }
+        return out;
+    }
+
+    private static float[] toFloat(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
+        return f;
+    }
+
+    @Override
     public SymmetricEigen eigh(double[] s, int n) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment a = arena.allocateFrom(JAVA_DOUBLE, s), w = arena.allocate(JAVA_DOUBLE, n);
