@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The benchmarks jar's entry point: JMH's own Main, except that when no {@code -p backend=...} is
  * given, backends that cannot load here (no GPU, no OpenBLAS) are left out with one line saying
- * why, instead of failing mid-run.
+ * why, and without {@code ERASEKIT_SD14} the benchmarks on the full-size fixture ({@link UnetStepBench},
+ * {@link EngineBench}) are left out the same way, instead of failing mid-run.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -32,6 +33,12 @@ public final class BenchMain {
             }
             a.add("-p");
             a.add("backend=" + String.join(",", available));
+        }
+        String sd14 = Sd14.unavailableReason();
+        if (sd14 != null && !listing) {
+            System.out.println("# skipping UnetStepBench, EngineBench: " + sd14);
+            a.add("-e");
+            a.add("UnetStepBench|EngineBench");
         }
         org.openjdk.jmh.Main.main(a.toArray(String[]::new));
     }

@@ -9,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
@@ -18,10 +19,13 @@ import java.util.List;
  * OpenBLAS (Debian {@code libopenblas0}): CBLAS {@code dgemm}, {@code sgemm}, {@code dsyrk} and
  * LAPACK {@code dpotrf_}, {@code dpotrs_}, {@code dsyevd_} (Fortran ABI: every scalar by
  * reference, and a trailing hidden {@code size_t} length per character argument, as gfortran
- * compiles LAPACK). Every matrix argument is a native segment. No call is bound as a critical
- * downcall: they run for up to seconds, and a critical call holds off the GC (and with it every
- * allocating thread of a server) until it returns; the callers copy heap arrays to native memory,
- * O(n²) next to the calls' O(n³).
+ * compiles LAPACK). Every matrix argument is a native segment, except for {@link #sgemmHeap}. The
+ * general calls are not critical downcalls: they run for up to seconds, and a critical call holds off
+ * the GC (and with it every allocating thread of a server) until it returns; their callers copy heap
+ * arrays to native memory, O(n²) next to the calls' O(n³). {@link #sgemmHeap} is the one critical
+ * downcall, for the fold's products, which are memory-bound (a copy costs as much as the product) and
+ * which its caller cuts into calls of a few milliseconds each. Thread-safe (OpenBLAS is, with its
+ * pthreads build).
  */
 public final class OpenBlas {
     /** CBLAS enums */
@@ -34,7 +38,7 @@ public final class OpenBlas {
             "libopenblas.so.0", "libopenblas.so").load()));
 
     private final NativeLibrary library;
-    private final MethodHandle dgemm, sgemm, dsyrk, dpotrf, dpotrs, dsyevd, getConfig, getThreads;
+    private final MethodHandle dgemm, sgemm, sgemmHeap, dsyrk, dpotrf, dpotrs, dsyevd, getConfig, getThreads;
 
     public static OpenBlas get() {
         return INSTANCE.get();
@@ -46,6 +50,9 @@ public final class OpenBlas {
                 JAVA_INT, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT));
         sgemm = library.downcall("cblas_sgemm", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT));
+        sgemmHeap = library.downcall("cblas_sgemm", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT),
+                Linker.Option.critical(true));
         dsyrk = library.downcall("cblas_dsyrk", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT));
         dpotrf = library.downcall("dpotrf_", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
@@ -97,6 +104,19 @@ public final class OpenBlas {
                       int lda, MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
         try {
             sgemm.invokeExact(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        } catch (Throwable t) {
+            throw Cudart.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code cblas_sgemm} as a critical downcall whose matrices may be heap segments ({@code MemorySegment.ofArray}):
+     * no copies, but the GC waits for the call, so keep each call to a few milliseconds of work.
+     */
+    public void sgemmHeap(int order, int transA, int transB, int m, int n, int k, float alpha, MemorySegment a,
+                          int lda, MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
+        try {
+            sgemmHeap.invokeExact(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (Throwable t) {
             throw Cudart.rethrow(t);
         }

@@ -103,8 +103,8 @@ public final class Erasure {
         Map<String, Double> metrics = new LinkedHashMap<>();
         times.time("metrics", () -> {
             double[] g = gram.get();
-            metrics.put("erase_residual", EditMetrics.eraseResidual(g, factor.m(), eraseRows, targetRows, backend));
-            metrics.put("unconditional_drift", EditMetrics.unconditionalDrift(g, factor.m(), in.empty().rows(), backend));
+            metrics.put("erase_residual", EditMetrics.eraseResidual(g, factor.m(backend), eraseRows, targetRows, backend));
+            metrics.put("unconditional_drift", EditMetrics.unconditionalDrift(g, factor.m(backend), in.empty().rows(), backend));
         });
         metrics.forEach((k, v) -> {
             if (!Double.isFinite(v)) {
@@ -121,7 +121,7 @@ public final class Erasure {
         solve.put("erase_rows", eraseRows.rows());
         solve.put("preserve_rows", preserveRows);
         solve.put("metrics", metrics);
-        return new Result(factor.m(), edited, metrics, eraseRows.rows(), preserveRows, derived, solve, times);
+        return new Result(factor.m(backend), edited, metrics, eraseRows.rows(), preserveRows, derived, solve, times);
     }
 
     private static int rows(List<PromptEmbedding> prompts) {

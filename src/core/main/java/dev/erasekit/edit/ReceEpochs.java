@@ -36,17 +36,59 @@ public final class ReceEpochs {
     static final double DIVERGED = 10;
 
     /**
-     * ‖W(M − I)‖_F / ‖W‖_F over all layers together, from G alone: Σ_l ‖W_l D‖² = tr(DᵀGD), Σ_l ‖W_l‖² = tr(G).
+     * ‖W(M − I)‖_F / ‖W‖_F over all layers together, from G alone: Σ_l ‖W_l D‖² = tr(DᵀGD), Σ_l ‖W_l‖² = tr(G);
+     * for M = I + UV, tr(DᵀGD) = tr((UᵀGU)(VVᵀ)) at O(dk²) given {@code gu} = G·U ({@link #gramTimesU}; null: dense).
      */
-    static double relativeChange(double[] m, double[] gram, LinalgBackend backend) {
-        int d = (int) Math.round(Math.sqrt(m.length));
-        double[] diff = m.clone(), gd = new double[m.length];
-        for (int i = 0; i < d; i++) diff[i * d + i] -= 1;
-        backend.gemm(false, false, d, d, d, 1.0, gram, diff, 0.0, gd);
+    static double relativeChange(SharedFactor m, double[] gu, double[] gram, LinalgBackend backend) {
+        int d = m.d();
         double num = 0, den = 0;
-        for (int i = 0; i < diff.length; i++) num += diff[i] * gd[i];
         for (int i = 0; i < d; i++) den += gram[i * d + i];
+        if (gu != null) {
+            int k = m.k();
+            double[] ugu = new double[k * k], vvt = new double[k * k];
+            backend.gemm(true, false, k, k, d, 1.0, m.u(), gu, 0.0, ugu);     // UᵀGU
+            backend.gemm(false, true, k, k, d, 1.0, m.v(), m.v(), 0.0, vvt);  // VVᵀ
+            for (int i = 0; i < ugu.length; i++) num += ugu[i] * vvt[i];      // both symmetric: tr(AB) = Σ A∘B
+        } else {
+            double[] diff = m.m(backend).clone(), gd = new double[d * d];
+            for (int i = 0; i < d; i++) diff[i * d + i] -= 1;
+            backend.gemm(false, false, d, d, d, 1.0, gram, diff, 0.0, gd);
+            for (int i = 0; i < diff.length; i++) num += diff[i] * gd[i];
+        }
         return Math.sqrt(Math.max(0, num) / den);
+    }
+
+    /** G·U (d×k) when M = I + UV is low-rank enough for the products above to use it (k < d/2), else null. */
+    static double[] gramTimesU(SharedFactor m, double[] gram, LinalgBackend backend) {
+        int d = m.d(), k = m.k();
+        if (m.u() == null || 2 * k >= d) return null;
+        double[] gu = new double[d * k];
+        backend.gemm(false, false, d, k, d, 1.0, gram, m.u(), 0.0, gu);
+        return gu;
+    }
+
+    /**
+     * G·M and H = λ_r I + MᵀGM (with {@code gu} = G·U from {@link #gramTimesU}, or null for a dense M), what every derivation needs: for M = I + UV (k < d/2) as GM = G + (GU)V and
+     * MᵀGM = GM + Vᵀ(UᵀGM), 4d²k flop instead of 2d³.
+     */
+    static double[][] gmAndH(SharedFactor m, double[] gu, double[] gram, double reg, LinalgBackend backend) {
+        int d = m.d();
+        double[] gm, h = Dense.identity(d, reg);
+        if (gu != null) {
+            int k = m.k();
+            double[] ugm = new double[k * d];
+            gm = gram.clone();
+            backend.gemm(false, false, d, d, k, 1.0, gu, m.v(), 1.0, gm);     // G·M = G + (GU)·V
+            backend.gemm(true, false, k, d, d, 1.0, m.u(), gm, 0.0, ugm);     // Uᵀ·GM
+            for (int i = 0; i < h.length; i++) h[i] += gm[i];
+            backend.gemm(true, false, d, d, k, 1.0, m.v(), ugm, 1.0, h);      // λ_r I + GM + Vᵀ(UᵀGM)
+        } else {
+            double[] mm = m.m(backend);
+            gm = new double[d * d];
+            backend.gemm(false, false, d, d, d, 1.0, gram, mm, 0.0, gm);      // G·M
+            backend.gemm(true, false, d, d, d, 1.0, mm, gm, 1.0, h);          // H = λ_r I + MᵀGM
+        }
+        return new double[][] {gm, h};
     }
 
     /** G = Σ_l W_lᵀ W_l (d×d, float64). */
@@ -96,23 +138,34 @@ public final class ReceEpochs {
             erase.add(a.eraseRows());
             guide.add(a.guideRows());
         }
-        SharedFactor m = UceEquations.factor(erase, guide, rows(retain, d), s.uceStage(), retain.size(), solver, times);
+        int aligned = erase.stream().mapToInt(FloatMatrix::rows).sum();
+        // many rows: the UCE stage from moments, whose S_cc the epochs reuse (adding the rows alignment left out)
+        SecondMoments uceMoments = explicit || 2 * aligned <= d ? null
+                : times.time("build", () -> SecondMoments.of(erase, guide, backend));
+        SharedFactor first = uceMoments == null
+                ? UceEquations.factor(erase, guide, rows(retain, d), s.uceStage(), retain.size(), solver, times)
+                : UceEquations.factor(uceMoments, rows(retain, d), s.uceStage(), retain.size(), solver, times), m = first;
         FloatMatrix epochPreserve = rows(epochRetain, d);
         Uce e = s.epochStage();
         double sp = e.preserveScaleFor(epochRetain.size());
         List<FloatMatrix> conceptRows = concepts.stream().map(PromptEmbedding::rows).toList();
         List<FloatMatrix> guideRows = guides.stream().map(PromptEmbedding::rows).toList();
-        FloatMatrix allConcepts = FloatMatrix.stack(conceptRows, d), allGuides = FloatMatrix.stack(guideRows, d);
+        FloatMatrix allConcepts = explicit ? FloatMatrix.stack(conceptRows, d) : null;
+        FloatMatrix allGuides = explicit ? FloatMatrix.stack(guideRows, d) : null;
         boolean standard = s.derivation() == Rece.Derivation.STANDARDREG;
-        SecondMoments moments = explicit ? null : times.time("moments", () -> SecondMoments.of(conceptRows, guideRows, backend));
+        SecondMoments moments = explicit ? null : times.time("moments", () -> uceMoments == null
+                ? SecondMoments.of(conceptRows, guideRows, backend)
+                : SecondMoments.of(allRowsGram(uceMoments.cc(), concepts, guides, backend), conceptRows, guideRows, backend));
         double[] spp = explicit ? null : times.time("moments", () -> gramOf(epochPreserve, backend));
         List<double[]> derived = new ArrayList<>();
+        double[] gu = times.time("derive", () -> gramTimesU(first, gram, backend)); // shared by a check and the next epoch
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
             SharedFactor mCur = m;
+            double[] guCur = gu;
             int ep = epoch + 1;
             SharedFactor step;
             if (explicit) {
-                double[] cPrime = times.time("derive", () -> guarded(ep, () -> derive(mCur.m(), gram, allConcepts,
+                double[] cPrime = times.time("derive", () -> guarded(ep, () -> derive(mCur, guCur, gram, allConcepts,
                         standard ? allGuides : null, s.reg(), backend)));
                 if (keepDerived) {
                     int at = 0;
@@ -124,12 +177,15 @@ public final class ReceEpochs {
                 step = solver.lowRankFactor(cPrime, allConcepts.rows(), allGuides, epochPreserve, e.lambda(),
                         e.eraseScale(), sp, times);
             } else {
-                double[][] next = times.time("derive", () -> guarded(ep, () -> derivedMoments(mCur.m(), gram, moments, standard,
+                double[][] next = times.time("derive", () -> guarded(ep, () -> derivedMoments(mCur, guCur, gram, moments, standard,
                         s.reg(), backend)));
                 step = solver.momentFactor(next[0], next[1], spp, e.lambda(), e.eraseScale(), sp, times);
             }
             m = times.time("solve", () -> mCur.then(step, backend));
-            double change = relativeChange(m.m(), gram, backend);
+            SharedFactor mNext = m;
+            gu = times.time("derive", () -> gramTimesU(mNext, gram, backend));
+            double[] guNext = gu;
+            double change = times.time("check", () -> relativeChange(mNext, guNext, gram, backend));
             if (!(change <= DIVERGED)) {
                 throw new InvalidInputException(String.format("RECE diverged at epoch %d of %d: the edit would change the K/V"
                         + " weights by %.3g× their size (a converging RECE stays near 1); use fewer epochs (the references use"
@@ -153,13 +209,11 @@ public final class ReceEpochs {
      * the moments of (c, g) alone (docs/methods.md §3). In row form C' = C·Kᵀ + G·L, so
      * C'ᵀC' = K S_cc Kᵀ + K S_cg L + L S_gc Kᵀ + L S_gg L and GᵀC' = S_gc Kᵀ + S_gg L.
      */
-    static double[][] derivedMoments(double[] m, double[] gram, SecondMoments s, boolean standard, double reg,
+    static double[][] derivedMoments(SharedFactor m, double[] gu, double[] gram, SecondMoments s, boolean standard, double reg,
                                      LinalgBackend backend) {
-        int d = (int) Math.round(Math.sqrt(m.length));
-        double[] gm = new double[d * d], h = Dense.identity(d, reg);
-        backend.gemm(false, false, d, d, d, 1.0, gram, m, 0.0, gm);        // G·M
-        backend.gemm(true, false, d, d, d, 1.0, m, gm, 1.0, h);            // H = λ_r I + MᵀGM
-        double[] kt = gm.clone();
+        int d = m.d();
+        double[][] gmh = gmAndH(m, gu, gram, reg, backend);
+        double[] h = gmh[1], kt = gmh[0];
         backend.solveRightSpd(h, d, kt, d);                                // Kᵀ = G·M·H⁻¹
         double[] tmp = new double[d * d], cc = new double[d * d], gc = new double[d * d];
         backend.gemm(false, false, d, d, d, 1.0, s.cc(), kt, 0.0, tmp);    // S_cc·Kᵀ
@@ -179,6 +233,26 @@ public final class ReceEpochs {
         return new double[][] {cc, gc};
     }
 
+    /**
+     * S_cc over all rows of every concept, from the UCE stage's S_cc over its aligned rows: plus the Gram of
+     * the rows alignment left out (the first and last few of each prompt), added, never subtracted.
+     */
+    private static double[] allRowsGram(double[] alignedGram, List<PromptEmbedding> concepts, List<PromptEmbedding> guides,
+                                        LinalgBackend backend) {
+        int d = concepts.getFirst().rows().cols();
+        List<FloatMatrix> rest = new ArrayList<>();
+        for (int i = 0; i < concepts.size(); i++) {
+            PromptEmbedding c = concepts.get(i);
+            int n = c.rows().rows(), ee = c.tokens().lastWordIndex();
+            int end = n - (Math.max(ee, guides.get(i).tokens().lastWordIndex()) - ee); // TokenAlignment's erase range [ee, end)
+            if (ee > 0) rest.add(c.slice(0, ee));
+            if (end < n) rest.add(c.slice(end, n));
+        }
+        double[] cc = alignedGram.clone();
+        if (!rest.isEmpty()) backend.gramAccumulate(cc, d, FloatMatrix.stack(rest, d).data(), rest.stream().mapToInt(FloatMatrix::rows).sum(), 1.0);
+        return cc;
+    }
+
     private static FloatMatrix rows(List<PromptEmbedding> prompts, int d) {
         return prompts.isEmpty() ? FloatMatrix.zeros(0, d) : FloatMatrix.stack(prompts.stream().map(PromptEmbedding::rows).toList(), d);
     }
@@ -194,12 +268,11 @@ public final class ReceEpochs {
      * c' for every row of {@code concept} (n×d, any number of prompts stacked): rows of (C·G·M [+ λ_r·Gd]) · (λ_r I + MᵀGM)⁻¹, the
      * row form of c'_t = (λ_r I + MᵀGM)⁻¹ (MᵀG c_t [+ λ_r g_t]) (H is symmetric).
      */
-    public static double[] derive(double[] m, double[] gram, FloatMatrix concept, FloatMatrix guide, double reg,
+    public static double[] derive(SharedFactor m, double[] gu, double[] gram, FloatMatrix concept, FloatMatrix guide, double reg,
                                   LinalgBackend backend) {
         int d = concept.cols(), n = concept.rows();
-        double[] gm = new double[d * d], h = Dense.identity(d, reg), rhs = new double[n * d];
-        backend.gemm(false, false, d, d, d, 1.0, gram, m, 0.0, gm);        // G·M
-        backend.gemm(true, false, d, d, d, 1.0, m, gm, 1.0, h);            // λ_r I + MᵀGM
+        double[][] gmh = gmAndH(m, gu, gram, reg, backend);
+        double[] gm = gmh[0], h = gmh[1], rhs = new double[n * d];
         backend.gemm(false, false, n, d, d, 1.0, Dense.toDouble(concept.data()), gm, 0.0, rhs); // rows cᵀGM = (MᵀGc)ᵀ
         if (guide != null) for (int i = 0; i < rhs.length; i++) rhs[i] += reg * guide.data()[i];
         backend.solveRightSpd(h, d, rhs, n);

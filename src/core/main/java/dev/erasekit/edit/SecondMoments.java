@@ -1,5 +1,6 @@
 package dev.erasekit.edit;
 
+import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.tensor.FloatMatrix;
 import java.util.Arrays;
@@ -48,8 +49,18 @@ public record SecondMoments(double[] cc, double[] gc, double[] gg) {
     /** The moments of {@code concepts.get(i)} paired row by row with {@code targets.get(i)}. */
     public static SecondMoments of(List<FloatMatrix> concepts, List<FloatMatrix> targets, LinalgBackend backend) {
         int d = concepts.getFirst().cols();
-        double[] cc = new double[d * d], gc = new double[d * d], gg = new double[d * d];
+        double[] cc = new double[d * d];
         backend.gramAccumulate(cc, d, FloatMatrix.stack(concepts, d).data(), concepts.stream().mapToInt(FloatMatrix::rows).sum(), 1.0);
+        return of(cc, concepts, targets, backend);
+    }
+
+    /**
+     * The moments with S_cc already known (RECE's epochs reuse its UCE stage's Gram and add the rows
+     * that stage left out): S_gc and S_gg only, per distinct target block.
+     */
+    public static SecondMoments of(double[] cc, List<FloatMatrix> concepts, List<FloatMatrix> targets, LinalgBackend backend) {
+        int d = concepts.getFirst().cols();
+        double[] gc = new double[d * d], gg = new double[d * d];
         Map<Key, Block> blocks = new LinkedHashMap<>();
         for (int i = 0; i < concepts.size(); i++) {
             FloatMatrix t = targets.get(i), c = concepts.get(i);
@@ -59,7 +70,7 @@ public record SecondMoments(double[] cc, double[] gc, double[] gg) {
         }
         for (Block b : blocks.values()) {
             int n = b.target.rows();
-            double[] g = dev.erasekit.linalg.Dense.toDouble(b.target.data());
+            double[] g = Dense.toDouble(b.target.data());
             backend.gemm(true, false, d, d, n, 1.0, g, b.conceptSum, 1.0, gc); // Gᵀ·(Σ C)
             backend.gramAccumulate(gg, d, b.target.data(), n, b.count);         // count · GᵀG
         }

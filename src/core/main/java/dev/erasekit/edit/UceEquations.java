@@ -74,7 +74,15 @@ public final class UceEquations {
             return solver.lowRankFactor(FloatMatrix.stack(erase, d), FloatMatrix.stack(guide, d), preserve, s.lambda(),
                     s.eraseScale(), sp, times);
         }
-        SecondMoments mo = times.time("build", () -> SecondMoments.of(erase, guide, solver.backend()));
+        return factor(times.time("build", () -> SecondMoments.of(erase, guide, solver.backend())), preserve, s, retainedPrompts,
+                solver, times);
+    }
+
+    /** UCE's shared factor from the second moments of its paired rows: one d×d system (docs/methods.md §2). */
+    public static SharedFactor factor(SecondMoments mo, FloatMatrix preserve, Uce s, int retainedPrompts, NormalEquationSolver solver,
+                                      StageTimes times) {
+        int d = preserve.cols();
+        double sp = s.preserveScaleFor(retainedPrompts);
         double[] spp = new double[d * d];
         if (preserve.rows() > 0) times.time("build", () -> solver.backend().gramAccumulate(spp, d, preserve.data(), preserve.rows(), 1.0));
         return solver.momentFactor(mo.cc(), mo.gc(), spp, s.lambda(), s.eraseScale(), sp, times);

@@ -36,6 +36,13 @@ public final class Dense {
         return t;
     }
 
+    /** x rounded to fp32. */
+    public static float[] toFloat(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
+        return f;
+    }
+
     public static double[] toDouble(float[] x) {
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) out[i] = x[i];

@@ -91,7 +91,16 @@ public final class JavaBackend implements LinalgBackend {
     }
 
     @Override
-    public float[] fold(float[] w, int rows, int d, double[] m) {
+    public float[][] fold(float[][] layers, int d, SharedFactor f) {
+        float[][] out = new float[layers.length][];
+        for (int l = 0; l < layers.length; l++) {
+            int rows = layers[l].length / d;
+            out[l] = f.foldLowRank() ? foldLowRank(layers[l], rows, d, f.u(), f.v(), f.k()) : fold(layers[l], rows, d, f.m(this));
+        }
+        return out;
+    }
+
+    private static float[] fold(float[] w, int rows, int d, double[] m) {
         float[] out = new float[rows * d];
         double[] acc = new double[d];
         for (int i = 0; i < rows; i++) {
@@ -108,8 +117,7 @@ public final class JavaBackend implements LinalgBackend {
         return out;
     }
 
-    @Override
-    public float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k) {
+    private static float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k) {
         float[] out = new float[rows * d];
         double[] p = new double[k], acc = new double[d];
         for (int i = 0; i < rows; i++) {

@@ -28,14 +28,12 @@ public interface LinalgBackend extends AutoCloseable {
      */
     void solveRightSpd(double[] s, int n, double[] rhs, int m);
 
-    /** W·M for W (rows×d, fp32) and M (d×d): the fold of a shared factor into stacked weights, fp32 out. */
-    float[] fold(float[] w, int rows, int d, double[] m);
-
     /**
-     * W + (W·U)·V for W (rows×d, fp32), U (d×k) and V (k×d): the fold of a low-rank factor M = I + UV
-     * (docs/methods.md §2), 2·rows·d·k multiply-adds instead of rows·d²; fp32 out.
+     * W_l·M for every layer (each fp32, rows_l×d row-major): W + (W·U)·V when {@code f.foldLowRank()}
+     * (2·rows·d·k multiply-adds instead of rows·d², docs/methods.md §2), a product with M otherwise; one
+     * new fp32 array per layer, the inputs untouched.
      */
-    float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k);
+    float[][] fold(float[][] layers, int d, SharedFactor f);
 
     /** Eigen-decomposition of the symmetric S (n×n): eigenvalues ascending, vectors as columns. */
     SymmetricEigen eigh(double[] s, int n);

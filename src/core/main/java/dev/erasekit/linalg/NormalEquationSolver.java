@@ -81,19 +81,48 @@ public final class NormalEquationSolver {
      */
     public SharedFactor lowRankFactor(double[] c, int k, FloatMatrix g, FloatMatrix preserve, double lambda,
                                       double eraseScale, double preserveScale, StageTimes times) {
-        int d = g.cols();
-        double[] b = times.time("build", () -> {
-            double[] r = Dense.identity(d, lambda);
-            backend.gemm(true, false, d, d, k, eraseScale, c, c, 1.0, r); // s_e CᵀC
-            if (preserve.rows() > 0) backend.gramAccumulate(r, d, preserve.data(), preserve.rows(), preserveScale);
-            return r;
-        });
-        double[] v = c.clone(), u = new double[d * k];
+        int d = g.cols(), r = k + preserve.rows();
+        double[] u = new double[d * k];
         for (int i = 0; i < k; i++) {
             for (int j = 0; j < d; j++) u[j * k + i] = eraseScale * (g.data()[i * d + j] - c[i * d + j]);
         }
-        times.time("solve", () -> solveRight(b, d, v, k, lambda)); // V = C·B⁻¹
+        double[] v;
+        if (lambda > 0 && eraseScale > 0 && 2 * r <= d) {
+            v = pushThrough(c, k, preserve, lambda, eraseScale, preserveScale, times);
+        } else {
+            double[] b = times.time("build", () -> {
+                double[] x = Dense.identity(d, lambda);
+                backend.gemm(true, false, d, d, k, eraseScale, c, c, 1.0, x); // s_e CᵀC
+                if (preserve.rows() > 0) backend.gramAccumulate(x, d, preserve.data(), preserve.rows(), preserveScale);
+                return x;
+            });
+            v = c.clone();
+            times.time("solve", () -> solveRight(b, d, v, k, lambda)); // V = C·B⁻¹
+        }
         return times.time("solve", () -> SharedFactor.lowRank(d, u, v, k, backend));
+    }
+
+    /**
+     * V = C·B⁻¹ without a d×d system, for few rows (r = k + p ≤ d/2) and λ > 0. With Zᵀ = [√s_e C ; √s_p P]
+     * (r×d), B = λI_d + Z·Zᵀ, and the push-through identity Zᵀ(λI_d + ZZᵀ)⁻¹ = (λI_r + ZᵀZ)⁻¹Zᵀ gives
+     * C·B⁻¹ = (1/√s_e)·[the first k rows of (λI_r + ZᵀZ)⁻¹·Zᵀ]: one r×r Cholesky, O(r²d), no cancellation.
+     */
+    private double[] pushThrough(double[] c, int k, FloatMatrix preserve, double lambda, double eraseScale,
+                                 double preserveScale, StageTimes times) {
+        int d = preserve.cols(), p = preserve.rows(), r = k + p;
+        double se = Math.sqrt(eraseScale), sp = Math.sqrt(preserveScale);
+        double[] z = new double[d * r]; // Z (d×r): column i is row i of Zᵀ
+        double[] a = times.time("build", () -> {
+            for (int i = 0; i < k; i++) for (int j = 0; j < d; j++) z[j * r + i] = se * c[i * d + j];
+            for (int i = 0; i < p; i++) for (int j = 0; j < d; j++) z[j * r + k + i] = sp * preserve.data()[i * d + j];
+            double[] x = Dense.identity(r, lambda);
+            backend.gemm(true, false, r, r, d, 1.0, z, z, 1.0, x);      // λI_r + ZᵀZ
+            return x;
+        });
+        times.time("solve", () -> solveRight(a, r, z, d, lambda));       // Z·(λI_r + ZᵀZ)⁻¹ (d×r), its transpose is the result
+        double[] v = new double[k * d];
+        for (int i = 0; i < k; i++) for (int j = 0; j < d; j++) v[i * d + j] = z[j * r + i] / se;
+        return v;
     }
 
     /**
@@ -138,18 +167,11 @@ public final class NormalEquationSolver {
      */
     public List<LayerWeights> fold(List<LayerWeights> layers, SharedFactor f, StageTimes times) {
         int d = layers.getFirst().width();
-        FloatMatrix stacked = FloatMatrix.stack(layers.stream().map(LayerWeights::w).toList(), d);
-        float[] folded = times.time("fold", () -> f.foldLowRank()
-                ? backend.foldLowRank(stacked.data(), stacked.rows(), d, f.u(), f.v(), f.k())
-                : backend.fold(stacked.data(), stacked.rows(), d, f.m()));
+        float[][] w = new float[layers.size()][];
+        for (int l = 0; l < w.length; l++) w[l] = layers.get(l).w().data();
+        float[][] folded = times.time("fold", () -> backend.fold(w, d, f));
         List<LayerWeights> out = new ArrayList<>();
-        int at = 0;
-        for (LayerWeights l : layers) {
-            float[] v = new float[l.w().data().length];
-            System.arraycopy(folded, at, v, 0, v.length);
-            at += v.length;
-            out.add(l.withValues(v));
-        }
+        for (int l = 0; l < w.length; l++) out.add(layers.get(l).withValues(folded[l]));
         return out;
     }
 

@@ -40,11 +40,11 @@ class LowRankTest {
     }
 
     /**
-     * An embedding near {@code base} (0.3 relative noise): a concept near its guide keeps RECE's edits small, as with real
-     * prompts; unrelated random ones make it diverge (and be refused).
+     * An embedding near {@code base} ({@code scale} relative noise): concepts near a shared template near their guide keep
+     * RECE's edits small, as with real prompts ("painting by X"); unrelated random ones make it diverge (and be refused).
      */
-    private static PromptEmbedding near(SplittableRandom r, FloatMatrix base, String prompt, int words) {
-        FloatMatrix noise = SyntheticProblems.gaussian(r, base.rows(), base.cols(), 0.3);
+    private static PromptEmbedding near(SplittableRandom r, FloatMatrix base, String prompt, int words, double scale) {
+        FloatMatrix noise = SyntheticProblems.gaussian(r, base.rows(), base.cols(), scale);
         float[] v = noise.data().clone();
         for (int i = 0; i < v.length; i++) v[i] += base.data()[i];
         return new PromptEmbedding(new Tokens(prompt, new int[77], List.of(), words, 0), new FloatMatrix(base.rows(), base.cols(), v));
@@ -63,7 +63,7 @@ class LowRankTest {
             SharedFactor low = s.lowRankFactor(c, g, p, 0.5, 1.0, 1.0, t);
             assertEquals(75, low.k());
             assertTrue(low.foldLowRank());
-            double e = Dense.relativeError(low.m(), dense);
+            double e = Dense.relativeError(low.m(b), dense);
             System.out.printf("low-rank UCE factor vs dense: %.2e%n", e);
             assertTrue(e <= 1e-10, "M: " + e);
             List<LayerWeights> viaDense = s.fold(layers, dense, t), viaLow = s.fold(layers, low, t);
@@ -100,7 +100,7 @@ class LowRankTest {
             b.solveRightSpd(qnq, k, xq, D);
             double[] want = Dense.identity(D, 1.0);
             b.gemm(false, true, D, D, k, 1.0, xq, nc.basis(), 1.0, want);
-            double err = Dense.relativeError(res.factor().m(), want);
+            double err = Dense.relativeError(res.factor().m(b), want);
             System.out.printf("low-rank surgical factor vs dense: %.2e (rank %d)%n", err, res.factor().k());
             assertTrue(err <= 1e-10, "M: " + err);
             assertEquals(75, res.factor().k());
@@ -112,9 +112,10 @@ class LowRankTest {
         SplittableRandom r = new SplittableRandom(TestSeeds.seed("RECE moments"));
         List<PromptEmbedding> concepts = new ArrayList<>(), guides = new ArrayList<>();
         PromptEmbedding guide = embedding(r, " ", 0);
-        for (int i = 0; i < 5; i++) { // 385 rows: more than d/2, where factor() switches to the moments
+        FloatMatrix template = near(r, guide.rows(), "template", 0, 0.3).rows();
+        for (int i = 0; i < 6; i++) { // 462 rows (UCE stage ≥ 444): more than d/2, where factor() switches to the moments
             PromptEmbedding own = i % 4 == 0 ? embedding(r, "own guide " + i, 1) : guide; // the others share " "
-            concepts.add(near(r, own.rows(), "concept " + i, 1 + i % 3));
+            concepts.add(i % 4 == 0 ? near(r, own.rows(), "concept " + i, 1, 0.3) : near(r, template, "concept " + i, 2, 0.03));
             guides.add(own);
         }
         List<PromptEmbedding> retain = List.of(embedding(r, "", 0)), epochRetain = List.of(guide);
@@ -129,8 +130,8 @@ class LowRankTest {
                 SharedFactor rows = ReceEpochs.factor(concepts, guides, retain, epochRetain, gram, s, true, false, b).factor();
                 SharedFactor moments = ReceEpochs.factor(concepts, guides, retain, epochRetain, gram, s, false, false, b).factor();
                 SharedFactor control = ReceEpochs.factor(moved, guides, retain, epochRetain, gram, s, true, false, b).factor();
-                double e = Dense.relativeError(moments.m(), rows.m()), c = Dense.relativeError(control.m(), rows.m());
-                System.out.printf("RECE %s, 385 rows: second moments vs explicit rows %.2e (one-ulp control %.2e)%n", derivation,
+                double e = Dense.relativeError(moments.m(b), rows.m(b)), c = Dense.relativeError(control.m(b), rows.m(b));
+                System.out.printf("RECE %s, 462 rows: second moments vs explicit rows %.2e (one-ulp control %.2e)%n", derivation,
                         e, c);
                 // float64 throughout: rounding amplified by the conditioning of three epochs, 1e-3 of one fp32 rounding
                 assertTrue(e <= 1e-8 && e <= 1e-3 * c, derivation + ": M " + e + " vs control " + c);
@@ -147,12 +148,12 @@ class LowRankTest {
             assertNull(dense.u(), "the moments path is dense");
             SharedFactor oneControl = ReceEpochs.factor(moved.subList(0, 1), guides.subList(0, 1), retain, epochRetain, gram,
                     nudity, false, b).factor();
-            double e = Dense.relativeError(one.m(), dense.m()), c = Dense.relativeError(oneControl.m(), one.m());
+            double e = Dense.relativeError(one.m(b), dense.m(b)), c = Dense.relativeError(oneControl.m(b), one.m(b));
             System.out.printf("RECE nudity, one concept: low-rank vs moments %.2e (one-ulp control %.2e)%n", e, c);
             assertTrue(e <= 1e-8 && e <= 1e-3 * c, "one concept, low-rank vs moments: " + e + " vs control " + c);
             double[] fromFactors = Dense.identity(D, 1.0);
             b.gemm(false, false, D, D, one.k(), 1.0, one.u(), one.v(), 1.0, fromFactors);
-            assertTrue(Dense.relativeError(fromFactors, one.m()) <= 1e-10, "I + UV = M");
+            assertTrue(Dense.relativeError(fromFactors, one.m(b)) <= 1e-10, "I + UV = M");
         }
     }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Every native backend against the plain float64 Java reference at SD v1.4 shapes (32 matrices,
  * d = 768, 80 erase rows), fresh random inputs per run. Bounds: shared factor M ≤ 1e-10 relative
- * (Frobenius), folded fp32 weights ≤ 1e-5 relative per layer.
+ * (Frobenius), low-rank factors U, V ≤ 1e-10, folded fp32 weights ≤ 1e-5 relative per layer.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BackendParityTest {
@@ -45,6 +45,32 @@ class BackendParityTest {
             assertTrue(mErr <= 1e-10, "shared factor relative error " + mErr);
             assertLayersClose(got.layers(), ref.result().layers(), 1e-5);
         }
+    }
+
+    @ParameterizedTest(name = "{0} backend")
+    @DisplayName("low-rank UCE factor + fold W + (WU)V matches the java reference")
+    @CsvSource({"openblas", "cuda"})
+    void lowRankPathMatchesReference(String backend) {
+        NormalEquations p = SdProblems.sd(SdProblems.seed("low-rank parity"), 77);
+        Targets.Guide g = (Targets.Guide) p.targets();
+        SharedFactor want, got;
+        List<LayerWeights> wantLayers, gotLayers;
+        try (LinalgBackend java = new JavaBackend()) {
+            NormalEquationSolver s = new NormalEquationSolver(java);
+            want = s.lowRankFactor(p.eraseRows(), g.rows(), p.preserveRows(), p.lambdas()[0], p.eraseScale(), p.preserveScale(),
+                    new StageTimes());
+            wantLayers = s.fold(p.layers(), want, new StageTimes());
+        }
+        try (LinalgBackend b = TestBackends.open(backend)) {
+            NormalEquationSolver s = new NormalEquationSolver(b);
+            got = s.lowRankFactor(p.eraseRows(), g.rows(), p.preserveRows(), p.lambdas()[0], p.eraseScale(), p.preserveScale(),
+                    new StageTimes());
+            gotLayers = s.fold(p.layers(), got, new StageTimes());
+        }
+        assertTrue(got.foldLowRank(), "low-rank");
+        assertTrue(Dense.relativeError(got.u(), want.u()) <= 1e-10, "U");
+        assertTrue(Dense.relativeError(got.v(), want.v()) <= 1e-10, "V");
+        assertLayersClose(gotLayers, wantLayers, 1e-5);
     }
 
     static void assertLayersClose(List<LayerWeights> got, List<LayerWeights> want, double bound) {

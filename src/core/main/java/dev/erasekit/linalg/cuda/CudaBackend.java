@@ -9,6 +9,7 @@ import dev.erasekit.bindings.Nvtx;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.linalg.NotPositiveDefiniteException;
+import dev.erasekit.linalg.SharedFactor;
 import dev.erasekit.linalg.SymmetricEigen;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -124,43 +125,41 @@ public final class CudaBackend implements LinalgBackend {
         }
     }
 
+    /** U and V (or M) uploaded once, then per layer: upload W, one or two GEMMs, download W'. */
     @Override
-    public float[] fold(float[] w, int rows, int d, double[] m) {
+    public float[][] fold(float[][] layers, int d, SharedFactor f) {
         ctx.requireOpen();
-        float[] mf = new float[m.length];
-        for (int i = 0; i < m.length; i++) mf[i] = (float) m[i];
-        try (var range = nvtx.range("erasekit.fold");
-             DeviceBuffer dw = DeviceBuffer.ofFloats(ctx.rt, w.length);
-             DeviceBuffer dm = DeviceBuffer.ofFloats(ctx.rt, mf.length);
-             DeviceBuffer out = DeviceBuffer.ofFloats(ctx.rt, (long) rows * d)) {
-            dw.upload(w);
-            dm.upload(mf);
-            // Row-major W·M (rows×d) is column-major Mᵀ·Wᵀ; the row-major buffers already are Mᵀ and Wᵀ.
-            ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, d, rows, d, 1f, dm.ptr(), d, dw.ptr(), d, 0f,
-                    out.ptr(), d);
-            return out.downloadFloats(rows * d);
+        boolean low = f.foldLowRank();
+        int k = f.k(), maxRows = 0;
+        for (float[] w : layers) maxRows = Math.max(maxRows, w.length / d);
+        float[][] out = new float[layers.length][];
+        try (var range = nvtx.range(low ? "erasekit.fold-low-rank" : "erasekit.fold");
+             DeviceBuffer a = DeviceBuffer.ofFloats(ctx.rt, low ? (long) d * k : (long) d * d);
+             DeviceBuffer b = DeviceBuffer.ofFloats(ctx.rt, low ? (long) k * d : 1);
+             DeviceBuffer dw = DeviceBuffer.ofFloats(ctx.rt, (long) maxRows * d);
+             DeviceBuffer dp = DeviceBuffer.ofFloats(ctx.rt, low ? (long) maxRows * k : (long) maxRows * d)) {
+            a.upload(Dense.toFloat(low ? f.u() : f.m(this)));
+            if (low) b.upload(Dense.toFloat(f.v()));
+            for (int l = 0; l < layers.length; l++) {
+                float[] w = layers[l];
+                int rows = w.length / d;
+                dw.upload(w);
+                if (low) {
+                    // row-major P = W·U (rows×k) is column-major Pᵀ = Uᵀ·Wᵀ; then Wᵀ += Vᵀ·Pᵀ
+                    ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, k, rows, d, 1f, a.ptr(), k, dw.ptr(), d, 0f,
+                            dp.ptr(), k);
+                    ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, d, rows, k, 1f, b.ptr(), d, dp.ptr(), k, 1f,
+                            dw.ptr(), d);
+                    out[l] = dw.downloadFloats(w.length);
+                } else {
+                    // row-major W·M (rows×d) is column-major Mᵀ·Wᵀ; the row-major buffers already are Mᵀ and Wᵀ
+                    ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, d, rows, d, 1f, a.ptr(), d, dw.ptr(), d, 0f,
+                            dp.ptr(), d);
+                    out[l] = dp.downloadFloats(w.length);
+                }
+            }
         }
-    }
-
-    @Override
-    public float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k) {
-        ctx.requireOpen();
-        float[] uf = new float[u.length], vf = new float[v.length];
-        for (int i = 0; i < u.length; i++) uf[i] = (float) u[i];
-        for (int i = 0; i < v.length; i++) vf[i] = (float) v[i];
-        try (var range = nvtx.range("erasekit.fold-low-rank");
-             DeviceBuffer dw = DeviceBuffer.ofFloats(ctx.rt, w.length);
-             DeviceBuffer du = DeviceBuffer.ofFloats(ctx.rt, uf.length);
-             DeviceBuffer dv = DeviceBuffer.ofFloats(ctx.rt, vf.length);
-             DeviceBuffer dp = DeviceBuffer.ofFloats(ctx.rt, (long) rows * k)) {
-            dw.upload(w);
-            du.upload(uf);
-            dv.upload(vf);
-            // row-major P = W·U (rows×k) is column-major Pᵀ = Uᵀ·Wᵀ; then Wᵀ += Vᵀ·Pᵀ
-            ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, k, rows, d, 1f, du.ptr(), k, dw.ptr(), d, 0f, dp.ptr(), k);
-            ctx.blas.sgemm(ctx.blasHandle, Cublas.OP_N, Cublas.OP_N, d, rows, k, 1f, dv.ptr(), d, dp.ptr(), k, 1f, dw.ptr(), d);
-            return dw.downloadFloats(w.length);
-        }
+        return out;
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.erasekit.bindings.OpenBlas;
 import dev.erasekit.linalg.Dense;
 import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.linalg.NotPositiveDefiniteException;
+import dev.erasekit.linalg.SharedFactor;
 import dev.erasekit.linalg.SymmetricEigen;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,12 +15,15 @@ import java.lang.foreign.MemorySegment;
 /**
  * OpenBLAS through FFM: CBLAS in row-major order, LAPACK (column-major; every matrix handed to it
  * here is symmetric or is a right-hand side stored so that row-major X is column-major Xᵀ).
- * Every operand is copied into confined native memory per call (no critical downcalls: they would
- * hold off the GC for the whole call), which costs far less than the O(n³) work it feeds.
+ * Every operand of the solves is copied into confined native memory per call (no critical downcalls:
+ * they would hold off the GC for the whole call), which costs far less than the O(n³) work it feeds;
+ * the fold alone runs on the heap arrays, in short critical calls ({@link #fold}). Thread-safe.
  */
 public final class OpenBlasBackend implements LinalgBackend {
     /** Rows converted to float64 per dsyrk call: bounds the staging copy (8192 × 768 × 8 B = 48 MiB). */
     static final int GRAM_CHUNK_ROWS = 8192;
+    /** Work per critical {@code sgemm} call in the fold: 2·10⁸ flop, ~2–4 ms on two cores. */
+    static final long CRITICAL_FLOP = 200_000_000L;
 
     private final OpenBlas blas;
 
@@ -86,37 +90,44 @@ public final class OpenBlasBackend implements LinalgBackend {
         }
     }
 
+    /**
+     * The fold without copies: the layers' heap arrays go straight to {@code sgemm} through the one critical
+     * downcall ({@link OpenBlas#sgemmHeap}), cut into calls of at most {@link #CRITICAL_FLOP} each so the GC
+     * waits a few milliseconds at most. The products are memory-bound, so a copy in and out would cost as
+     * much again. U, V and M (small) are copied to native memory once.
+     */
     @Override
-    public float[] fold(float[] w, int rows, int d, double[] m) {
-        float[] mf = new float[m.length];
-        for (int i = 0; i < m.length; i++) mf[i] = (float) m[i];
-        float[] out = new float[rows * d];
+    public float[][] fold(float[][] layers, int d, SharedFactor f) {
+        boolean low = f.foldLowRank();
+        int k = f.k(), inner = low ? k : d;
+        float[][] out = new float[layers.length][];
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment nw = arena.allocateFrom(JAVA_FLOAT, w), nm = arena.allocateFrom(JAVA_FLOAT, mf);
-            MemorySegment no = arena.allocate(JAVA_FLOAT, (long) rows * d);
-            blas.sgemm(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, rows, d, d, 1f, nw, d, nm, d, 0f, no, d);
-            MemorySegment.copy(no, JAVA_FLOAT, 0, out, 0, out.length);
+            MemorySegment nu = low ? arena.allocateFrom(JAVA_FLOAT, Dense.toFloat(f.u())) : null;
+            MemorySegment nv = low ? arena.allocateFrom(JAVA_FLOAT, Dense.toFloat(f.v())) : null;
+            MemorySegment nm = low ? null : arena.allocateFrom(JAVA_FLOAT, Dense.toFloat(f.m(this)));
+            int chunk = (int) Math.max(16, CRITICAL_FLOP / (2L * d * inner));
+            MemorySegment p = low ? arena.allocate(JAVA_FLOAT, (long) chunk * k) : null;
+            for (int l = 0; l < layers.length; l++) {
+                float[] w = layers[l];
+                int rows = w.length / d;
+                out[l] = low ? w.clone() : new float[w.length];
+                MemorySegment hw = MemorySegment.ofArray(w), ho = MemorySegment.ofArray(out[l]);
+                for (int r = 0; r < rows; r += chunk) {
+                    int n = Math.min(chunk, rows - r);
+                    MemorySegment wr = hw.asSlice((long) r * d * Float.BYTES), or = ho.asSlice((long) r * d * Float.BYTES);
+                    if (low) {
+                        blas.sgemmHeap(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, n, k, d, 1f, wr, d, nu, k,
+                                0f, p, k);                                                              // P = W·U
+                        blas.sgemmHeap(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, n, d, k, 1f, p, k, nv, d,
+                                1f, or, d);                                                             // W' = W + P·V
+                    } else {
+                        blas.sgemmHeap(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, n, d, d, 1f, wr, d, nm, d,
+                                0f, or, d);                                                             // W' = W·M
+                    }
+                }
+            }
         }
         return out;
-    }
-
-    @Override
-    public float[] foldLowRank(float[] w, int rows, int d, double[] u, double[] v, int k) {
-        float[] out = new float[rows * d];
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment nw = arena.allocateFrom(JAVA_FLOAT, w), nu = arena.allocateFrom(JAVA_FLOAT, toFloat(u));
-            MemorySegment nv = arena.allocateFrom(JAVA_FLOAT, toFloat(v)), np = arena.allocate(JAVA_FLOAT, (long) rows * k);
-            blas.sgemm(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, rows, k, d, 1f, nw, d, nu, k, 0f, np, k); // P = W·U
-            blas.sgemm(OpenBlas.ROW_MAJOR, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, rows, d, k, 1f, np, k, nv, d, 1f, nw, d); // W += P·V
-            MemorySegment.copy(nw, JAVA_FLOAT, 0, out, 0, out.length);
-        }
-        return out;
-    }
-
-    private static float[] toFloat(double[] x) {
-        float[] f = new float[x.length];
-        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
-        return f;
     }
 
     @Override
