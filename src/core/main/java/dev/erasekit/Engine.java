@@ -29,6 +29,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
@@ -51,25 +53,56 @@ import java.util.function.IntConsumer;
 public final class Engine implements AutoCloseable {
     private final EngineOptions options;
     private final StableDiffusionModel model;
-    private final List<LayerWeights> weights;
-    private final String fingerprint;
+    /** The base's K/V weights and fingerprint, read on a background thread from {@link #open} on (joined at first use). */
+    private final CompletableFuture<Base> base;
     private final TextEmbedder embedder;
     private final BackendPool backends;
-    private final GramCache gram;
     private final Object sessionsLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private UnetSession unet;
     private VaeDecoder vae;
 
-    private Engine(EngineOptions options, StableDiffusionModel model, TextEmbedder embedder, BackendPool backends) {
+    private record Base(List<LayerWeights> weights, String fingerprint, GramCache gram) {
+    }
+
+    private Engine(EngineOptions options, StableDiffusionModel model, TextEmbedder embedder, BackendPool backends,
+                   CompletableFuture<Base> base) {
         this.options = options;
         this.model = model;
-        this.weights = model.readWeights();
-        this.fingerprint = StableDiffusionModel.fingerprintOf(weights);
-        model.knownFingerprint(fingerprint);
         this.embedder = embedder;
         this.backends = backends;
-        this.gram = new GramCache(weights, fingerprint, options.cacheDir().orElse(null), options.warnings());
+        this.base = base;
+    }
+
+    /**
+     * Reads the K/V weights and fingerprints them on a daemon thread, so that the text encoder's hash and
+     * session (the other long steps of a first erase) overlap with it.
+     */
+    private static CompletableFuture<Base> loadBase(StableDiffusionModel model, EngineOptions options) {
+        CompletableFuture<Base> f = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("erasekit-read-weights").start(() -> {
+            try {
+                List<LayerWeights> weights = model.readWeights();
+                String fingerprint = StableDiffusionModel.fingerprintOf(weights);
+                model.knownFingerprint(fingerprint);
+                f.complete(new Base(weights, fingerprint, new GramCache(weights, fingerprint, options.cacheDir().orElse(null),
+                        options.warnings())));
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    /** The base weights, waiting for them if need be; their reading's failure, as it was thrown. */
+    private Base base() {
+        try {
+            return base.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     /**
@@ -84,7 +117,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Opens a model folder (optimum or CompVis ONNX layout): reads its configs, finds its K/V layers,
-     * reads their weights and loads the tokenizer; the ONNX Runtime sessions open when first needed.
+     * loads the tokenizer and starts reading the weights (on a background thread: a damaged weight file
+     * fails the first call that needs them); the ONNX Runtime sessions open when first needed.
      *
      * @param modelDir the model folder
      * @param options  how to run
@@ -96,9 +130,10 @@ public final class Engine implements AutoCloseable {
         BackendPool backends = new BackendPool(options.backend().id(), options.eraseConcurrency());
         TextEmbedder embedder = null;
         try {
+            CompletableFuture<Base> base = loadBase(model, options);
             embedder = new TextEmbedder(tokenizer, model.textEncoderFile(), model.textWidth(), options.cacheDir().orElse(null),
                     options.warnings(), () -> sessionOptions(options, SessionOptionsFactory.Stage.TEXT_ENCODER));
-            return new Engine(options, model, embedder, backends);
+            return new Engine(options, model, embedder, backends, base);
         } catch (RuntimeException e) {
             try (BackendPool b = backends; TextEmbedder t = embedder) {
                 // closed by try-with-resources, the first failure kept
@@ -117,7 +152,7 @@ public final class Engine implements AutoCloseable {
     public ModelInfo model() {
         requireOpen();
         int size = model.unetConfig().sampleSize() > 0 ? Txt2Img.defaultSize(model) : 0;
-        return new ModelInfo(model.dir(), fingerprint, model.textWidth(), model.layers().stream().map(CrossAttentionLayer::diffusersName)
+        return new ModelInfo(model.dir(), base().fingerprint(), model.textWidth(), model.layers().stream().map(CrossAttentionLayer::diffusersName)
                 .toList(), size);
     }
 
@@ -163,12 +198,13 @@ public final class Engine implements AutoCloseable {
         }
         Erasure.Inputs in = new Erasure.Inputs(concepts, targets, retain, retain.subList(1, retain.size()), epochRetain,
                 retain.getFirst());
-        Erasure.Result res = backends.with(b -> Erasure.run(r.method(), weights, in, () -> gram.get(b, times), retainTexts,
+        Base w = base();
+        Erasure.Result res = backends.with(b -> Erasure.run(r.method(), w.weights(), in, () -> w.gram().get(b, times), retainTexts,
                 epochRetainTexts, r.keepDerived(), b));
         times.addAll(res.times());
         Map<String, String> compvis = new LinkedHashMap<>();
         for (CrossAttentionLayer l : model.layers()) compvis.put(l.diffusersName(), l.compvisName());
-        Edit edit = new Edit(r.method().name(), r.method(), r.concepts(), r.targets(), r.preserves(), fingerprint, model.textWidth(),
+        Edit edit = new Edit(r.method().name(), r.method(), r.concepts(), r.targets(), r.preserves(), w.fingerprint(), model.textWidth(),
                 res.edited(), res.factor(), compvis, res.solve());
         return new EraseResult(edit, times.millis(), res.eraseRows(), res.preserveRows(), res.derived(),
                 embedder.encodedCount() - encodedBefore);
@@ -188,7 +224,10 @@ public final class Engine implements AutoCloseable {
     public GeneratedImage generate(GenerateRequest r, IntConsumer progress) {
         requireOpen();
         Edit edit = r.edit().orElse(null);
-        if (edit != null) model.requireBase(edit.baseFingerprint(), "this edit");
+        if (edit != null) {
+            base(); // the model's fingerprint, known once the weights are read
+            model.requireBase(edit.baseFingerprint(), "this edit");
+        }
         if (edit != null && r.editMode() == EditMode.EMBEDDING && edit.sharedFactor().isEmpty()) {
             throw new InvalidInputException("this edit has no shared factor M, so it cannot be applied as an embedding transform;"
                     + " use the weights edit mode");
@@ -226,7 +265,10 @@ public final class Engine implements AutoCloseable {
      */
     public void check(GenerateRequest r) {
         requireOpen();
-        r.edit().ifPresent(e -> model.requireBase(e.baseFingerprint(), "this edit"));
+        r.edit().ifPresent(e -> {
+            base();
+            model.requireBase(e.baseFingerprint(), "this edit");
+        });
         Txt2Img.check(model, request(r));
     }
 
@@ -252,7 +294,7 @@ public final class Engine implements AutoCloseable {
                 + ")").orElse("");
         return r.prompt() + "\nNegative prompt: " + r.negative() + "\nSteps: " + r.steps() + ", Sampler: " + r.sampler().id()
                 + ", CFG scale: " + r.guidance() + ", Seed: " + r.seed() + ", Size: " + req.width() + "x" + req.height()
-                + ", Model hash: " + fingerprint + edit + ", Generator: erasekit " + dev.erasekit.io.BuildInfo.version();
+                + ", Model hash: " + base().fingerprint() + edit + ", Generator: erasekit " + dev.erasekit.io.BuildInfo.version();
     }
 
     /**
@@ -265,6 +307,7 @@ public final class Engine implements AutoCloseable {
      */
     public void apply(Edit edit, Path out) {
         requireOpen();
+        base(); // the fingerprint the writer checks the edit against
         EditedModelWriter.write(model, edit.overrides(), out);
     }
 

@@ -15,6 +15,7 @@ import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.ort.OrtModel;
 import dev.erasekit.ort.OrtOptions;
 import dev.erasekit.ort.OrtRuntime;
+import dev.erasekit.ort.OrtTensors;
 import dev.erasekit.tensor.DType;
 import dev.erasekit.tensor.LayerWeights;
 import dev.erasekit.tensor.WeightOverrides;
@@ -22,6 +23,7 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,7 @@ public final class UnetSession implements AutoCloseable {
     private final OrtModel model;
     private final List<OnnxTensor> overrides;
     private final String sampleName, timestepName, textName;
-    private final OnnxJavaType timestepType;
+    private final OnnxJavaType timestepType, sampleType, textType;
     private final boolean scalarTimestep;
 
     /** Takes ownership of {@code initializers} and {@code options}: closed with the session, or at once on failure. */
@@ -64,6 +66,8 @@ public final class UnetSession implements AutoCloseable {
             textName = find(inputs, "encoder_hidden_states");
             TensorInfo t = (TensorInfo) inputs.get(timestepName).getInfo();
             timestepType = t.type;
+            sampleType = ((TensorInfo) inputs.get(sampleName).getInfo()).type;
+            textType = ((TensorInfo) inputs.get(textName).getInfo()).type;
             scalarTimestep = t.getShape().length == 0;
         } catch (OrtException | RuntimeException e) {
             close();
@@ -120,18 +124,16 @@ public final class UnetSession implements AutoCloseable {
 
     /**
      * ε for a batch: sample [b, c, h, w], one timestep per batch row, text [b, 77, width]; returns
-     * the output in the sample's shape.
+     * the output in the sample's shape. Fed and read in the graph's float type (fp32, or fp16 for an
+     * fp16 export).
      */
     public float[] predict(float[] sample, long[] sampleShape, float[] timesteps, float[] text, long[] textShape) {
         int batch = (int) sampleShape[0];
-        try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(sample), sampleShape);
-             OnnxTensor c = OnnxTensor.createTensor(env, FloatBuffer.wrap(text), textShape);
+        try (OnnxTensor x = OrtTensors.floats(env, sample, sampleShape, sampleType, "the UNet's sample input");
+             OnnxTensor c = OrtTensors.floats(env, text, textShape, textType, "the UNet's encoder_hidden_states input");
              OnnxTensor t = timestep(timesteps, batch);
              OrtSession.Result r = model.session().run(Map.of(sampleName, x, timestepName, t, textName, c))) {
-            OnnxTensor out = (OnnxTensor) r.get(0);
-            float[] eps = new float[sample.length];
-            out.getFloatBuffer().get(eps);
-            return eps;
+            return OrtTensors.read((OnnxTensor) r.get(0), "the UNet's output");
         } catch (OrtException e) {
             throw model.failure(e);
         }
@@ -146,10 +148,10 @@ public final class UnetSession implements AutoCloseable {
             v = t;
         } else {
             v = new float[batch];
-            java.util.Arrays.fill(v, t[0]);
+            Arrays.fill(v, t[0]);
         }
         return switch (timestepType) {
-            case FLOAT -> OnnxTensor.createTensor(env, FloatBuffer.wrap(v), shape);
+            case FLOAT, FLOAT16 -> OrtTensors.floats(env, v, shape, timestepType, "the UNet's timestep input");
             case INT64 -> {
                 long[] l = new long[v.length];
                 for (int i = 0; i < v.length; i++) l[i] = Math.round(v[i]);

@@ -1,13 +1,15 @@
 package dev.erasekit.diffusion;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import dev.erasekit.ort.OrtModel;
 import dev.erasekit.ort.OrtOptions;
 import dev.erasekit.ort.OrtRuntime;
-import java.nio.FloatBuffer;
+import dev.erasekit.ort.OrtTensors;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -20,15 +22,19 @@ public final class VaeDecoder implements AutoCloseable {
     private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtModel model;
     private final String input;
+    private final OnnxJavaType inputType;
 
     /** Opens the decoder with {@code options}, which it then owns. */
     public VaeDecoder(Path file, OrtSession.SessionOptions options) {
         model = OrtModel.open(file, "VAE decoder", options);
         try {
-            input = model.session().getInputNames().iterator().next();
-        } catch (RuntimeException e) {
+            var in = model.session().getInputInfo().entrySet().iterator().next();
+            input = in.getKey();
+            inputType = ((TensorInfo) in.getValue().getInfo()).type;
+        } catch (OrtException | RuntimeException e) {
             model.close();
-            throw e;
+            if (e instanceof OrtException o) throw OrtModel.loadFailure("VAE decoder", file, o);
+            throw (RuntimeException) e;
         }
     }
 
@@ -41,14 +47,12 @@ public final class VaeDecoder implements AutoCloseable {
     public float[] decode(float[] latents, long[] shape, long[] outShape) {
         float[] scaled = new float[latents.length];
         for (int i = 0; i < scaled.length; i++) scaled[i] = latents[i] / LATENT_SCALE;
-        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(scaled), shape);
+        try (OnnxTensor t = OrtTensors.floats(env, scaled, shape, inputType, "the VAE decoder's input");
              OrtSession.Result r = model.session().run(Map.of(input, t))) {
             OnnxTensor out = (OnnxTensor) r.get(0);
             long[] s = out.getInfo().getShape();
             System.arraycopy(s, 0, outShape, 0, s.length);
-            float[] img = new float[(int) out.getInfo().getNumElements()];
-            out.getFloatBuffer().get(img);
-            return img;
+            return OrtTensors.read(out, "the VAE decoder's output");
         } catch (OrtException e) {
             throw model.failure(e);
         }

@@ -6,13 +6,12 @@ import dev.erasekit.error.ErasekitException;
 import dev.erasekit.error.Warnings;
 import dev.erasekit.io.CacheFile;
 import dev.erasekit.io.CacheRoot;
+import dev.erasekit.io.FileFingerprints;
 import dev.erasekit.ort.OrtOptions;
 import dev.erasekit.tensor.FloatMatrix;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -56,7 +55,7 @@ public final class TextEmbedder implements AutoCloseable {
         this.encoderFile = encoderFile;
         this.width = width;
         this.warnings = warnings;
-        this.encoderFingerprint = fingerprint(encoderFile);
+        this.encoderFingerprint = fingerprint(encoderFile, cacheRoot);
         this.cacheDir = cacheRoot == null ? null : cacheRoot.resolve("embeddings").resolve(encoderFingerprint);
     }
 
@@ -174,19 +173,14 @@ public final class TextEmbedder implements AutoCloseable {
         return HexFormat.of().formatHex(sha256().digest(b.array()), 0, 16);
     }
 
-    static String fingerprint(Path encoderFile) {
-        MessageDigest sha = sha256();
+    /** SHA-256 of the encoder's files (graph and external data; not its JSON), remembered in the cache by file identity. */
+    static String fingerprint(Path encoderFile, Path cacheRoot) {
         try (var files = Files.list(encoderFile.getParent())) {
-            for (Path p : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".json"))
-                    .sorted().toList()) {
-                try (InputStream in = new DigestInputStream(Files.newInputStream(p), sha)) {
-                    in.transferTo(java.io.OutputStream.nullOutputStream());
-                }
-            }
+            return FileFingerprints.of(files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".json"))
+                    .sorted().toList(), cacheRoot);
         } catch (IOException e) {
             throw new CorruptFileException("cannot read the text encoder " + encoderFile + ": " + e.getMessage(), e);
         }
-        return HexFormat.of().formatHex(sha.digest(), 0, 16);
     }
 
     private static MessageDigest sha256() {

@@ -10,11 +10,10 @@ import ai.onnxruntime.TensorInfo;
 import dev.erasekit.error.CorruptFileException;
 import dev.erasekit.ort.OrtModel;
 import dev.erasekit.ort.OrtRuntime;
+import dev.erasekit.ort.OrtTensors;
 import dev.erasekit.tensor.FloatMatrix;
-import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
-import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,14 +79,7 @@ public final class TextEncoder implements AutoCloseable {
             OnnxTensor t = (OnnxTensor) r.get(outputName).orElseThrow();
             long[] dims = t.getInfo().getShape();
             int rows = (int) dims[1], width = (int) dims[2];
-            float[] values = new float[n * rows * width];
-            if (t.getInfo().type == OnnxJavaType.FLOAT16) {
-                ShortBuffer sb = t.getShortBuffer();
-                for (int i = 0; i < values.length; i++) values[i] = Float.float16ToFloat(sb.get(i));
-            } else {
-                FloatBuffer fb = t.getFloatBuffer();
-                fb.get(values);
-            }
+            float[] values = OrtTensors.read(t, "the text encoder's " + outputName);
             List<FloatMatrix> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 float[] one = new float[rows * width];

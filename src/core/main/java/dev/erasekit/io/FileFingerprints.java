@@ -1,0 +1,101 @@
+package dev.erasekit.io;
+
+import dev.erasekit.error.CorruptFileException;
+import dev.erasekit.error.ErasekitException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * SHA-256 fingerprints of large files (a 0.5 GB text encoder, say) computed once and remembered in
+ * the cache by each file's identity — real path, size, modification time to the nanosecond and file
+ * key (inode) — the way git's index and ccache's direct mode avoid rehashing unchanged files. A file
+ * rewritten in place gets a new modification time, so a new hash. Thread-safe.
+ */
+public final class FileFingerprints {
+    /** Read buffer: reads, not a memory map, so hashing a large file does not add it to the process's RSS. */
+    private static final int BUFFER = 4 << 20;
+
+    private FileFingerprints() {
+    }
+
+    /**
+     * The first 16 bytes (hex) of SHA-256 over {@code files} in order, remembered under
+     * {@code cacheRoot/fingerprints} (null: computed every time).
+     */
+    public static String of(List<Path> files, Path cacheRoot) {
+        String identity = identity(files);
+        Path memo = cacheRoot == null ? null : cacheRoot.resolve("fingerprints").resolve(hex(sha256().digest(
+                identity.getBytes(StandardCharsets.UTF_8))) + ".txt");
+        if (memo != null) {
+            try {
+                List<String> lines = Files.readAllLines(memo, StandardCharsets.UTF_8);
+                if (lines.size() == 2 && lines.get(0).equals(identity) && lines.get(1).matches("[0-9a-f]{32}")) {
+                    return lines.get(1);
+                }
+            } catch (IOException | RuntimeException e) {
+                // absent or unreadable: hash again and rewrite it
+            }
+        }
+        String hash = hash(files);
+        if (memo != null) {
+            try {
+                Files.createDirectories(memo.getParent());
+                AtomicFiles.write(memo, tmp -> Files.writeString(tmp, identity + "\n" + hash + "\n", StandardCharsets.UTF_8));
+            } catch (IOException | ErasekitException e) {
+                // a read-only cache only costs the next run another hash
+            }
+        }
+        return hash;
+    }
+
+    /** Each file's real path, size, modification time (ns) and file key, one per line joined by tabs. */
+    private static String identity(List<Path> files) {
+        StringBuilder b = new StringBuilder();
+        for (Path f : files) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                b.append(f.toRealPath()).append('|').append(a.size()).append('|')
+                        .append(a.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('|').append(a.fileKey()).append('\t');
+            } catch (IOException e) {
+                throw new CorruptFileException("cannot read " + f + ": " + e.getMessage(), e);
+            }
+        }
+        return b.toString();
+    }
+
+    private static String hash(List<Path> files) {
+        MessageDigest sha = sha256();
+        ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+        for (Path f : files) {
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                while (ch.read(buffer.clear()) >= 0) sha.update(buffer.flip());
+            } catch (IOException e) {
+                throw new CorruptFileException("cannot read " + f + ": " + e.getMessage(), e);
+            }
+        }
+        return hex(sha.digest());
+    }
+
+    private static String hex(byte[] digest) {
+        return HexFormat.of().formatHex(digest, 0, 16);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
