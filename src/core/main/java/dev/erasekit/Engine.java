@@ -186,6 +186,7 @@ public final class Engine implements AutoCloseable {
         all.addAll(retainTexts);
         all.addAll(epochRetainTexts);
         List<PromptEmbedding> e = times.time("encode", () -> embedder.embedAll(all));
+        if (options.retention() == SessionRetention.RELEASE) embedder.releaseEncoder();
         int n = r.concepts().size();
         List<PromptEmbedding> concepts = e.subList(0, n), targets = e.subList(n, 2 * n);
         List<PromptEmbedding> retain = e.subList(2 * n, 2 * n + retainTexts.size());
@@ -236,7 +237,10 @@ public final class Engine implements AutoCloseable {
         Txt2Img.check(model, req);
         EmbeddingTransform transform = edit != null && r.editMode() == EditMode.EMBEDDING ? edit.transform().orElseThrow() : null;
         Txt2Img.Result out;
-        if (edit != null && r.editMode() == EditMode.WEIGHTS) {
+        boolean weights = edit != null && r.editMode() == EditMode.WEIGHTS;
+        if (options.retention() == SessionRetention.RELEASE) {
+            out = generateReleasing(req, weights ? edit : null, transform, progress);
+        } else if (weights) {
             try (UnetSession edited = UnetSession.open(model, edit.overrides(), sessionOptions(options, SessionOptionsFactory.Stage.UNET))) {
                 out = new Txt2Img(model, embedder, edited, vae(), null).generate(req, progress);
             }
@@ -244,6 +248,24 @@ public final class Engine implements AutoCloseable {
             out = new Txt2Img(model, embedder, unet(), vae(), transform).generate(req, progress);
         }
         return new GeneratedImage(out.imageWidth(), out.imageHeight(), out.image(), out.latents(), parameters(r, req));
+    }
+
+    /** {@link SessionRetention#RELEASE}: each session of its own, closed as soon as its stage is done. */
+    private Txt2Img.Result generateReleasing(Txt2Img.Request req, Edit weights, EmbeddingTransform transform, IntConsumer progress) {
+        float[] latents, texts;
+        try (UnetSession u = weights != null
+                ? UnetSession.open(model, weights.overrides(), sessionOptions(options, SessionOptionsFactory.Stage.UNET))
+                : UnetSession.open(model.unetFile(), sessionOptions(options, SessionOptionsFactory.Stage.UNET))) {
+            Txt2Img t = new Txt2Img(model, embedder, u, null, transform);
+            t.check(req);
+            texts = t.conditioning(req);
+            embedder.releaseEncoder();
+            latents = t.denoise(req, texts, progress);
+        }
+        try (VaeDecoder v = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"),
+                sessionOptions(options, SessionOptionsFactory.Stage.VAE_DECODER))) {
+            return new Txt2Img(model, embedder, null, v, transform).decode(req, latents, v);
+        }
     }
 
     /**

@@ -16,12 +16,14 @@ import java.util.Optional;
  * @param eraseConcurrency erases that may run at once (each holds one backend instance; default 2)
  * @param warnings         where recoverable problems are reported ({@link Warnings#DEBUG_LOG})
  * @param sessionOptions   the ONNX Runtime options of each session, or empty for erasekit's defaults
+ * @param retention        how long sessions stay open ({@link SessionRetention#KEEP})
  */
 public record EngineOptions(Backend backend, Device device, Optional<Path> cacheDir, int eraseConcurrency, Warnings warnings,
-                            Optional<SessionOptionsFactory> sessionOptions) {
+                            Optional<SessionOptionsFactory> sessionOptions, SessionRetention retention) {
     /** Validates: no nulls, concurrency between 1 and 64. */
     public EngineOptions {
-        if (backend == null || device == null || cacheDir == null || warnings == null || sessionOptions == null) {
+        if (backend == null || device == null || cacheDir == null || warnings == null || sessionOptions == null
+                || retention == null) {
             throw new InvalidInputException("engine options must not be null");
         }
         if (eraseConcurrency < 1 || eraseConcurrency > 64) {
@@ -55,6 +57,7 @@ public record EngineOptions(Backend backend, Device device, Optional<Path> cache
         private int eraseConcurrency = 2;
         private Warnings warnings = Warnings.DEBUG_LOG;
         private SessionOptionsFactory sessionOptions;
+        private SessionRetention retention = SessionRetention.KEEP;
 
         private Builder() {
         }
@@ -136,12 +139,24 @@ public record EngineOptions(Backend backend, Device device, Optional<Path> cache
         }
 
         /**
+         * How long the sessions stay open.
+         *
+         * @param r keep them, or release each after use
+         * @return this builder
+         */
+        public Builder retention(SessionRetention r) {
+            retention = r;
+            return this;
+        }
+
+        /**
          * The options.
          *
          * @return the options
          */
         public EngineOptions build() {
-            return new EngineOptions(backend, device, cacheDir, eraseConcurrency, warnings, Optional.ofNullable(sessionOptions));
+            return new EngineOptions(backend, device, cacheDir, eraseConcurrency, warnings, Optional.ofNullable(sessionOptions),
+                    retention);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.erasekit.cli;
 import dev.erasekit.Backend;
 import dev.erasekit.Engine;
 import dev.erasekit.EngineOptions;
+import dev.erasekit.SessionRetention;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -21,6 +22,8 @@ final class EngineMixin {
     }
 
     EngineOptions.Builder options(CommandLine.Model.CommandSpec spec) {
-        return EngineOptions.builder().backend(backend).cacheDir(cache.root()).warnings(CliWarnings.of(spec));
+        // one command, one erase: the text encoder closes once the prompts are embedded
+        return EngineOptions.builder().backend(backend).cacheDir(cache.root()).warnings(CliWarnings.of(spec))
+                .retention(SessionRetention.RELEASE);
     }
 }

@@ -9,6 +9,7 @@ import dev.erasekit.EngineOptions;
 import dev.erasekit.GenerateRequest;
 import dev.erasekit.GeneratedImage;
 import dev.erasekit.Sampler;
+import dev.erasekit.SessionRetention;
 import dev.erasekit.io.AtomicFiles;
 import dev.erasekit.io.Npy;
 import dev.erasekit.io.OutputPaths;
@@ -96,7 +97,9 @@ final class GenerateCommand implements Callable<Integer> {
         Edit edit = editFile == null ? null : Edit.read(editFile);
         float[] init = latents == null ? null : Npy.read(latents).floats();
         EngineOptions options = EngineOptions.builder().backend(Backend.JAVA).device(device).cacheDir(cache.root())
-                .warnings(CliWarnings.of(spec)).eraseConcurrency(1).build();
+                .warnings(CliWarnings.of(spec)).eraseConcurrency(1)
+                // one image: each session closed once its stage is done (lowest peak memory); a batch keeps them
+                .retention(batch == 1 ? SessionRetention.RELEASE : SessionRetention.KEEP).build();
         try (Engine engine = Engine.open(model, options); AtomicFiles.Batch files = new AtomicFiles.Batch()) {
             List<GenerateRequest> requests = new ArrayList<>();
             for (int b = 0; b < batch; b++) {

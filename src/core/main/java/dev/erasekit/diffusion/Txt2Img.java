@@ -133,18 +133,27 @@ public final class Txt2Img implements AutoCloseable {
 
     public Result generate(Request r, IntConsumer progress) {
         check(r);
+        return decode(r, denoise(r, conditioning(r), progress), vae);
+    }
+
+    /** The classifier-free guidance batch of text embeddings, [negative; prompt] (2 × 77 × width), transformed if need be. */
+    public float[] conditioning(Request r) {
+        float[] cond = text(r.prompt()), uncond = text(r.negative());
+        float[] texts = new float[cond.length * 2];
+        System.arraycopy(uncond, 0, texts, 0, uncond.length);
+        System.arraycopy(cond, 0, texts, uncond.length, cond.length);
+        return texts;
+    }
+
+    /** The denoising loop on {@code texts} ({@link #conditioning}): the final latents [1, 4, h/f, w/f]. */
+    public float[] denoise(Request r, float[] texts, IntConsumer progress) {
         int lw = r.width() / vaeScale, lh = r.height() / vaeScale, n = 4 * lw * lh;
-        long[] shape = {1, 4, lh, lw};
         Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
         s.setTimesteps(r.steps());
         NoiseSource noise = new NoiseSource(r.seed());
         float[] x = r.latents() != null ? r.latents().clone() : noise.gaussian(n);
         double sigma0 = s.initNoiseSigma();
         for (int i = 0; i < n; i++) x[i] = (float) (x[i] * sigma0);
-        float[] cond = text(r.prompt()), uncond = text(r.negative());
-        float[] texts = new float[cond.length * 2];
-        System.arraycopy(uncond, 0, texts, 0, uncond.length);
-        System.arraycopy(cond, 0, texts, uncond.length, cond.length);
         double[] ts = s.timesteps();
         for (int i = 0; i < ts.length; i++) {
             float[] in = s.scaleModelInput(x, i);
@@ -159,11 +168,16 @@ public final class Txt2Img implements AutoCloseable {
             requireFinite(x, "the latents after step " + (i + 1));
             if (progress != null) progress.accept(i + 1);
         }
-        long[] imgShape = new long[4];
-        float[] img = vae.decode(x, shape, imgShape);
+        return x;
+    }
+
+    /** The image of the final latents, decoded by {@code decoder}. */
+    public Result decode(Request r, float[] latents, VaeDecoder decoder) {
+        long[] shape = {1, 4, r.height() / vaeScale, r.width() / vaeScale}, imgShape = new long[4];
+        float[] img = decoder.decode(latents, shape, imgShape);
         requireFinite(img, "the VAE's image");
         for (int i = 0; i < img.length; i++) img[i] = Math.clamp(img[i] / 2 + 0.5f, 0f, 1f);
-        return new Result(x, img, (int) imgShape[3], (int) imgShape[2]);
+        return new Result(latents, img, (int) imgShape[3], (int) imgShape[2]);
     }
 
     /**

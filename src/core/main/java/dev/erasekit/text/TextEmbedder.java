@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +36,7 @@ public final class TextEmbedder implements AutoCloseable {
     private final Warnings warnings;
     private final Supplier<OrtSession.SessionOptions> sessionOptions;
     private final Object encoderLock = new Object();
+    private final ReentrantReadWriteLock sessionLock = new ReentrantReadWriteLock();
     private volatile TextEncoder encoder;
     private final AtomicInteger encoded = new AtomicInteger();
     private volatile boolean closed;
@@ -127,7 +129,13 @@ public final class TextEmbedder implements AutoCloseable {
         }
         if (!misses.isEmpty()) {
             List<String> keys = new ArrayList<>(misses.keySet());
-            List<FloatMatrix> rows = encoder().encode(keys.stream().map(k -> tokens.get(misses.get(k).getFirst()).ids()).toList());
+            List<FloatMatrix> rows;
+            sessionLock.readLock().lock(); // a release waits for the encodes in flight
+            try {
+                rows = encoder().encode(keys.stream().map(k -> tokens.get(misses.get(k).getFirst()).ids()).toList());
+            } finally {
+                sessionLock.readLock().unlock();
+            }
             for (int k = 0; k < keys.size(); k++) {
                 FloatMatrix r = rows.get(k);
                 if (r.rows() != shape[0] || r.cols() != width) {
@@ -145,6 +153,24 @@ public final class TextEmbedder implements AutoCloseable {
     /** The prompt's first 60 characters (a warning names the prompt, it does not echo it). */
     static String abbreviate(String prompt) {
         return prompt.length() <= 60 ? prompt : prompt.substring(0, 57) + "…";
+    }
+
+    /**
+     * Closes the encoder's session, if open, once the encodes in flight are done; the next miss opens it
+     * again (a one-shot caller's way to drop its ~0.5 GB before the UNet runs).
+     */
+    public void releaseEncoder() {
+        sessionLock.writeLock().lock();
+        try {
+            synchronized (encoderLock) {
+                if (encoder != null) {
+                    encoder.close();
+                    encoder = null;
+                }
+            }
+        } finally {
+            sessionLock.writeLock().unlock();
+        }
     }
 
     private TextEncoder encoder() {
@@ -194,10 +220,15 @@ public final class TextEmbedder implements AutoCloseable {
     /** Closes the encoder session, if one was opened; idempotent. */
     @Override
     public void close() {
-        synchronized (encoderLock) {
-            if (closed) return;
-            closed = true;
-            if (encoder != null) encoder.close();
+        sessionLock.writeLock().lock(); // after the encodes in flight
+        try {
+            synchronized (encoderLock) {
+                if (closed) return;
+                closed = true;
+                if (encoder != null) encoder.close();
+            }
+        } finally {
+            sessionLock.writeLock().unlock();
         }
     }
 }
