@@ -1,6 +1,6 @@
 package dev.erasekit;
 
-/** The linear-algebra backend erases run on (README, "Linear-algebra backends"). */
+/** The linear-algebra backend erases run on (README, "Linear-algebra backends"). Immutable; thread-safe. */
 public enum Backend {
     /** cuda, else openblas, else java. */
     AUTO,

@@ -3,6 +3,7 @@ package dev.erasekit;
 /**
  * Where ONNX Runtime runs the UNet and VAE decoder. {@link #CUDA} needs ONNX Runtime's GPU build, a
  * separate Maven artifact ({@code mvn -Pcuda}, README); the default build is CPU only and says so.
+ * Immutable; thread-safe.
  */
 public enum Device {
     /** ONNX Runtime's CPU execution provider. */

@@ -1,6 +1,6 @@
 package dev.erasekit;
 
-/** How an edit reaches the UNet during generation. */
+/** How an edit reaches the UNet during generation. Immutable; thread-safe. */
 public enum EditMode {
     /** The edited K/V weights override the UNet's (a UNet session with the edit applied in memory). */
     WEIGHTS,

@@ -1,12 +1,7 @@
 package dev.erasekit;
 
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.erasekit.diffusion.Txt2Img;
-import dev.erasekit.diffusion.UnetSession;
-import dev.erasekit.diffusion.VaeDecoder;
 import dev.erasekit.edit.Erasure;
-import dev.erasekit.edit.GramCache;
 import dev.erasekit.error.ErasekitException;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.error.NativeFailureException;
@@ -17,9 +12,6 @@ import dev.erasekit.method.Rece;
 import dev.erasekit.model.CrossAttentionLayer;
 import dev.erasekit.model.EditedModelWriter;
 import dev.erasekit.model.StableDiffusionModel;
-import dev.erasekit.ort.OrtOptions;
-import dev.erasekit.tensor.EmbeddingTransform;
-import dev.erasekit.tensor.LayerWeights;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
@@ -30,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
@@ -54,55 +45,26 @@ public final class Engine implements AutoCloseable {
     private final EngineOptions options;
     private final StableDiffusionModel model;
     /** The base's K/V weights and fingerprint, read on a background thread from {@link #open} on (joined at first use). */
-    private final CompletableFuture<Base> base;
+    private final CompletableFuture<BaseWeights> base;
     private final TextEmbedder embedder;
     private final BackendPool backends;
-    private final Object sessionsLock = new Object();
+    private final Sessions sessions;
+    private final Generation generation;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private UnetSession unet;
-    private VaeDecoder vae;
-
-    private record Base(List<LayerWeights> weights, String fingerprint, GramCache gram) {
-    }
 
     private Engine(EngineOptions options, StableDiffusionModel model, TextEmbedder embedder, BackendPool backends,
-                   CompletableFuture<Base> base) {
+                   CompletableFuture<BaseWeights> base) {
         this.options = options;
         this.model = model;
         this.embedder = embedder;
         this.backends = backends;
         this.base = base;
+        this.sessions = new Sessions(model, options);
+        this.generation = new Generation(model, embedder, sessions, options, this::base);
     }
 
-    /**
-     * Reads the K/V weights and fingerprints them on a daemon thread, so that the text encoder's hash and
-     * session (the other long steps of a first erase) overlap with it.
-     */
-    private static CompletableFuture<Base> loadBase(StableDiffusionModel model, EngineOptions options) {
-        CompletableFuture<Base> f = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("erasekit-read-weights").start(() -> {
-            try {
-                List<LayerWeights> weights = model.readWeights();
-                String fingerprint = StableDiffusionModel.fingerprintOf(weights);
-                model.knownFingerprint(fingerprint);
-                f.complete(new Base(weights, fingerprint, new GramCache(weights, fingerprint, options.cacheDir().orElse(null),
-                        options.warnings())));
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        return f;
-    }
-
-    /** The base weights, waiting for them if need be; their reading's failure, as it was thrown. */
-    private Base base() {
-        try {
-            return base.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw e;
-        }
+    private BaseWeights base() {
+        return BaseWeights.join(base);
     }
 
     /**
@@ -130,9 +92,9 @@ public final class Engine implements AutoCloseable {
         BackendPool backends = new BackendPool(options.backend().id(), options.eraseConcurrency());
         TextEmbedder embedder = null;
         try {
-            CompletableFuture<Base> base = loadBase(model, options);
+            CompletableFuture<BaseWeights> base = BaseWeights.load(model, options);
             embedder = new TextEmbedder(tokenizer, model.textEncoderFile(), model.textWidth(), options.cacheDir().orElse(null),
-                    options.warnings(), () -> sessionOptions(options, SessionOptionsFactory.Stage.TEXT_ENCODER));
+                    options.warnings(), () -> Sessions.options(options, SessionOptionsFactory.Stage.TEXT_ENCODER));
             return new Engine(options, model, embedder, backends, base);
         } catch (RuntimeException e) {
             try (BackendPool b = backends; TextEmbedder t = embedder) {
@@ -175,6 +137,35 @@ public final class Engine implements AutoCloseable {
      */
     public EraseResult erase(EraseRequest r) {
         requireOpen();
+        Erased e = run(r, true);
+        Map<String, String> compvis = new LinkedHashMap<>();
+        for (CrossAttentionLayer l : model.layers()) compvis.put(l.diffusersName(), l.compvisName());
+        Edit edit = new Edit(r.method().name(), r.method(), r.concepts(), r.targets(), r.preserves(), e.fingerprint(), model.textWidth(),
+                e.result().edited(), e.result().factor(), compvis, e.result().solve());
+        return new EraseResult(edit, e.times().millis(), e.result().eraseRows(), e.result().preserveRows(), e.result().derived(),
+                e.encoded());
+    }
+
+    /**
+     * A per-request policy (docs/methods.md §5): the erase of {@code r} as its factor M alone, with its
+     * metrics, without folding new weights — for {@link GenerateRequest.Builder#policy}, applied to that
+     * request's embeddings with the UNet untouched. Same refusals as {@link #erase}.
+     *
+     * @param id the policy's id (1–64 of a–z, 0–9 and '-')
+     * @param r  the request
+     * @return the policy
+     */
+    public Policy policy(String id, EraseRequest r) {
+        requireOpen();
+        Erased e = run(r, false);
+        return Policy.of(id, r.method(), r, e.fingerprint(), model.textWidth(), e.result().factor(), e.result().metrics(),
+                e.times().millis());
+    }
+
+    private record Erased(Erasure.Result result, String fingerprint, StageTimes times, int encoded) {
+    }
+
+    private Erased run(EraseRequest r, boolean fold) {
         StageTimes times = new StageTimes();
         int encodedBefore = embedder.encodedCount();
         List<String> retainTexts = new ArrayList<>(List.of(""));
@@ -199,16 +190,11 @@ public final class Engine implements AutoCloseable {
         }
         Erasure.Inputs in = new Erasure.Inputs(concepts, targets, retain, retain.subList(1, retain.size()), epochRetain,
                 retain.getFirst());
-        Base w = base();
+        BaseWeights w = base();
         Erasure.Result res = backends.with(b -> Erasure.run(r.method(), w.weights(), in, () -> w.gram().get(b, times), retainTexts,
-                epochRetainTexts, r.keepDerived(), b));
+                epochRetainTexts, r.keepDerived(), fold, b));
         times.addAll(res.times());
-        Map<String, String> compvis = new LinkedHashMap<>();
-        for (CrossAttentionLayer l : model.layers()) compvis.put(l.diffusersName(), l.compvisName());
-        Edit edit = new Edit(r.method().name(), r.method(), r.concepts(), r.targets(), r.preserves(), w.fingerprint(), model.textWidth(),
-                res.edited(), res.factor(), compvis, res.solve());
-        return new EraseResult(edit, times.millis(), res.eraseRows(), res.preserveRows(), res.derived(),
-                embedder.encodedCount() - encodedBefore);
+        return new Erased(res, w.fingerprint(), times, embedder.encodedCount() - encodedBefore);
     }
 
     private static String single(EraseMethod m) {
@@ -224,48 +210,7 @@ public final class Engine implements AutoCloseable {
      */
     public GeneratedImage generate(GenerateRequest r, IntConsumer progress) {
         requireOpen();
-        Edit edit = r.edit().orElse(null);
-        if (edit != null) {
-            base(); // the model's fingerprint, known once the weights are read
-            model.requireBase(edit.baseFingerprint(), "this edit");
-        }
-        if (edit != null && r.editMode() == EditMode.EMBEDDING && edit.sharedFactor().isEmpty()) {
-            throw new InvalidInputException("this edit has no shared factor M, so it cannot be applied as an embedding transform;"
-                    + " use the weights edit mode");
-        }
-        Txt2Img.Request req = request(r);
-        Txt2Img.check(model, req);
-        EmbeddingTransform transform = edit != null && r.editMode() == EditMode.EMBEDDING ? edit.transform().orElseThrow() : null;
-        Txt2Img.Result out;
-        boolean weights = edit != null && r.editMode() == EditMode.WEIGHTS;
-        if (options.retention() == SessionRetention.RELEASE) {
-            out = generateReleasing(req, weights ? edit : null, transform, progress);
-        } else if (weights) {
-            try (UnetSession edited = UnetSession.open(model, edit.overrides(), sessionOptions(options, SessionOptionsFactory.Stage.UNET))) {
-                out = new Txt2Img(model, embedder, edited, vae(), null).generate(req, progress);
-            }
-        } else {
-            out = new Txt2Img(model, embedder, unet(), vae(), transform).generate(req, progress);
-        }
-        return new GeneratedImage(out.imageWidth(), out.imageHeight(), out.image(), out.latents(), parameters(r, req));
-    }
-
-    /** {@link SessionRetention#RELEASE}: each session of its own, closed as soon as its stage is done. */
-    private Txt2Img.Result generateReleasing(Txt2Img.Request req, Edit weights, EmbeddingTransform transform, IntConsumer progress) {
-        float[] latents, texts;
-        try (UnetSession u = weights != null
-                ? UnetSession.open(model, weights.overrides(), sessionOptions(options, SessionOptionsFactory.Stage.UNET))
-                : UnetSession.open(model.unetFile(), sessionOptions(options, SessionOptionsFactory.Stage.UNET))) {
-            Txt2Img t = new Txt2Img(model, embedder, u, null, transform);
-            t.check(req);
-            texts = t.conditioning(req);
-            embedder.releaseEncoder();
-            latents = t.denoise(req, texts, progress);
-        }
-        try (VaeDecoder v = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"),
-                sessionOptions(options, SessionOptionsFactory.Stage.VAE_DECODER))) {
-            return new Txt2Img(model, embedder, null, v, transform).decode(req, latents, v);
-        }
+        return generation.generate(r, progress);
     }
 
     /**
@@ -279,19 +224,30 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Refuses, without generating, a request this model cannot serve: an edit for another base, a size the
-     * VAE factor does not divide or the machine cannot hold, more steps than training timesteps, guidance
-     * out of range, initial latents of the wrong size.
+     * Several images in one UNet call per step, each request with its own policies (docs/methods.md §5):
+     * one unedited UNet serves them all, and each image equals the request generated alone up to the
+     * UNet's batch-size rounding (≤ 1e-4). The requests must share size, steps and sampler, and none may
+     * carry a weights-mode edit.
+     *
+     * @param rs       the requests
+     * @param progress called with the UNet calls done, or null
+     * @return the images, in order
+     */
+    public List<GeneratedImage> generateBatch(List<GenerateRequest> rs, IntConsumer progress) {
+        requireOpen();
+        return generation.generateBatch(rs, progress);
+    }
+
+    /**
+     * Refuses, without generating, a request this model cannot serve: an edit or policy for another base,
+     * a size the VAE factor does not divide or the machine cannot hold, more steps than training
+     * timesteps, guidance out of range, initial latents of the wrong size.
      *
      * @param r the request
      */
     public void check(GenerateRequest r) {
         requireOpen();
-        r.edit().ifPresent(e -> {
-            base();
-            model.requireBase(e.baseFingerprint(), "this edit");
-        });
-        Txt2Img.check(model, request(r));
+        generation.checked(r);
     }
 
     /**
@@ -302,21 +258,7 @@ public final class Engine implements AutoCloseable {
      */
     public int unetCalls(GenerateRequest r) {
         requireOpen();
-        return Txt2Img.calls(model, request(r));
-    }
-
-    private Txt2Img.Request request(GenerateRequest r) {
-        int w = r.width() > 0 ? r.width() : Txt2Img.defaultSize(model), h = r.height() > 0 ? r.height() : r.width() > 0 ? r.width() : w;
-        return new Txt2Img.Request(r.prompt(), r.negative(), r.seed(), r.steps(), r.guidance(), r.sampler().id(), w, h,
-                r.latents().orElse(null));
-    }
-
-    private String parameters(GenerateRequest r, Txt2Img.Request req) {
-        String edit = r.edit().map(e -> ", Edit: " + e.methodName() + " " + e.concepts() + " (" + r.editMode().name().toLowerCase()
-                + ")").orElse("");
-        return r.prompt() + "\nNegative prompt: " + r.negative() + "\nSteps: " + r.steps() + ", Sampler: " + r.sampler().id()
-                + ", CFG scale: " + r.guidance() + ", Seed: " + r.seed() + ", Size: " + req.width() + "x" + req.height()
-                + ", Model hash: " + base().fingerprint() + edit + ", Generator: erasekit " + dev.erasekit.io.BuildInfo.version();
+        return generation.calls(r);
     }
 
     /**
@@ -333,36 +275,6 @@ public final class Engine implements AutoCloseable {
         EditedModelWriter.write(model, edit.overrides(), out);
     }
 
-    private UnetSession unet() {
-        synchronized (sessionsLock) {
-            requireOpen();
-            if (unet == null) unet = UnetSession.open(model.unetFile(), sessionOptions(options, SessionOptionsFactory.Stage.UNET));
-            return unet;
-        }
-    }
-
-    private VaeDecoder vae() {
-        synchronized (sessionsLock) {
-            requireOpen();
-            if (vae == null) {
-                vae = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"),
-                        sessionOptions(options, SessionOptionsFactory.Stage.VAE_DECODER));
-            }
-            return vae;
-        }
-    }
-
-    private static OrtSession.SessionOptions sessionOptions(EngineOptions o, SessionOptionsFactory.Stage stage) {
-        if (o.sessionOptions().isPresent()) {
-            try {
-                return o.sessionOptions().get().create(stage);
-            } catch (OrtException e) {
-                throw new NativeFailureException("the session options for the " + stage + " were refused: " + e.getMessage(), e);
-            }
-        }
-        return o.device() == Device.CUDA && stage != SessionOptionsFactory.Stage.TEXT_ENCODER ? OrtOptions.cuda() : OrtOptions.cpu();
-    }
-
     private void requireOpen() {
         if (closed.get()) throw new IllegalStateException("the engine is closed");
     }
@@ -372,13 +284,9 @@ public final class Engine implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         ErasekitException first = null;
-        List<AutoCloseable> parts;
-        synchronized (sessionsLock) {
-            parts = Arrays.asList(vae, unet, embedder, backends);
-        }
-        for (AutoCloseable c : parts) {
+        for (AutoCloseable c : List.of(sessions, embedder, backends)) {
             try {
-                if (c != null) c.close();
+                c.close();
             } catch (ErasekitException e) {
                 if (first == null) first = e;
                 else first.addSuppressed(e);

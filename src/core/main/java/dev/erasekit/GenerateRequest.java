@@ -1,6 +1,8 @@
 package dev.erasekit;
 
 import dev.erasekit.error.InvalidInputException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,18 +21,21 @@ import java.util.Optional;
  * @param sampler  the scheduler
  * @param edit     an edit to apply, or empty
  * @param editMode how the edit reaches the UNet
+ * @param policies per-request policies applied to the text embeddings, in order (after an embedding-mode edit)
  */
 public record GenerateRequest(String prompt, String negative, long seed, int steps, double guidance, Sampler sampler, int width,
-                              int height, Optional<float[]> latents, Optional<Edit> edit, EditMode editMode) {
+                              int height, Optional<float[]> latents, Optional<Edit> edit, EditMode editMode, List<Policy> policies) {
     /** Validates what needs no model: non-null text, finite guidance, non-negative sizes, steps ≥ 1. */
     public GenerateRequest {
-        if (prompt == null || negative == null || sampler == null || latents == null || edit == null || editMode == null) {
+        if (prompt == null || negative == null || sampler == null || latents == null || edit == null || editMode == null
+                || policies == null || policies.contains(null)) {
             throw new InvalidInputException("generate request values must not be null");
         }
         if (steps < 1) throw new InvalidInputException("steps must be ≥ 1, got " + steps);
         if (width < 0 || height < 0) throw new InvalidInputException("width and height must be ≥ 0 (0: the model's own)");
         if (!Double.isFinite(guidance)) throw new InvalidInputException("guidance must be a finite number, got " + guidance);
         latents = latents.map(float[]::clone);
+        policies = List.copyOf(policies);
     }
 
     /**
@@ -54,6 +59,7 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
         private float[] latents;
         private Edit edit;
         private EditMode editMode;
+        private final List<Policy> policies = new ArrayList<>();
 
         private Builder(String prompt) {
             this.prompt = prompt;
@@ -161,6 +167,28 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
         }
 
         /**
+         * Adds a per-request policy, applied after those added before.
+         *
+         * @param p the policy
+         * @return this builder
+         */
+        public Builder policy(Policy p) {
+            policies.add(p);
+            return this;
+        }
+
+        /**
+         * Adds per-request policies, in order.
+         *
+         * @param ps the policies
+         * @return this builder
+         */
+        public Builder policies(List<Policy> ps) {
+            policies.addAll(ps);
+            return this;
+        }
+
+        /**
          * The request.
          *
          * @return the request
@@ -169,7 +197,7 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
             EditMode mode = editMode != null ? editMode : edit != null && edit.sharedFactor().isPresent() ? EditMode.EMBEDDING
                     : EditMode.WEIGHTS;
             return new GenerateRequest(prompt, negative, seed, steps, guidance, sampler, width, height, Optional.ofNullable(latents),
-                    Optional.ofNullable(edit), mode);
+                    Optional.ofNullable(edit), mode, policies);
         }
     }
 }

@@ -74,4 +74,13 @@ public final class GeneratedImage {
     public void writePng(Path file) {
         Png.write(file, Png.rgb(rgb, width, height), Map.of("parameters", parameters));
     }
+
+    /**
+     * The PNG's bytes, with the {@code parameters} tEXt chunk.
+     *
+     * @return a PNG file's contents
+     */
+    public byte[] png() {
+        return Png.bytes(Png.rgb(rgb, width, height), Map.of("parameters", parameters));
+    }
 }

@@ -1,6 +1,6 @@
 package dev.erasekit;
 
-/** Which checkpoint's tensor names an edit file uses. */
+/** Which checkpoint's tensor names an edit file uses. Immutable; thread-safe. */
 public enum KeyStyle {
     /** diffusers state-dict keys: {@code unet.load_state_dict(edit, strict=False)} loads them. */
     DIFFUSERS,

@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * What an engine's model is: its folder, fingerprint (what edits are tied to), text width, the
  * cross-attention K/V layers it edits (diffusers names, UCE's reference order) and its native image size.
+ * Immutable; thread-safe.
  *
  * @param imageSize the model's own image side (512 for SD v1.x), or 0 when its configs and graph do not say
  * @param dir         the model folder

@@ -1,6 +1,9 @@
 package dev.erasekit;
 
-/** The sampling schedulers generation can use; {@link #DEFAULT} is the one the model's scheduler config names. */
+/**
+ * The sampling schedulers generation can use; {@link #DEFAULT} is the one the model's scheduler config names.
+ * Immutable; thread-safe.
+ */
 public enum Sampler {
     /** The model's own (scheduler/scheduler_config.json). */
     DEFAULT("default"),
@@ -30,5 +33,18 @@ public enum Sampler {
      */
     public String id() {
         return id;
+    }
+
+    /**
+     * The sampler with this id.
+     *
+     * @param id "default", "pndm", "ddim", "euler", "euler-a", "lms" or "dpm++2m"
+     * @return the sampler
+     * @throws dev.erasekit.error.InvalidInputException for any other id
+     */
+    public static Sampler fromId(String id) {
+        for (Sampler s : values()) if (s.id.equals(id)) return s;
+        throw new dev.erasekit.error.InvalidInputException("unknown scheduler \"" + id + "\"; use one of default, pndm, ddim, euler,"
+                + " euler-a, lms, dpm++2m");
     }
 }

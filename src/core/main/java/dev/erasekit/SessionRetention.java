@@ -3,6 +3,7 @@ package dev.erasekit;
 /**
  * How long an {@link Engine} keeps its ONNX Runtime sessions (text encoder, UNet, VAE decoder), each of
  * which holds its model's weights and an arena of activations.
+ * Immutable; thread-safe.
  */
 public enum SessionRetention {
     /** Open on first use and kept for the next call: what a service wants (the default). */

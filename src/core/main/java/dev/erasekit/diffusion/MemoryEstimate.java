@@ -10,6 +10,7 @@ import dev.erasekit.model.UnetConfig;
  * hold the largest attention score matrix ONNX Runtime's CPU kernels materialise — the UNet's
  * self-attention at the first attention block, 2 (CFG batch) × heads × (h/8 · w/8 / 4^b)² floats,
  * which grows with the fourth power of the side (SD v1.x at 1024²: ~17 GB; at 4096²: terabytes).
+ * Stateless; thread-safe.
  */
 public final class MemoryEstimate {
     static final long HEAP_BYTES_PER_PIXEL = 28;

@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
  * algorithm: SplitMix64) through the Box–Muller transform, one pair of uniforms per value.
  * The same seed gives the same latents on every JVM and platform; it is not torch's generator, so
  * to reproduce a diffusers run bit for bit pass its initial latents with {@code --latents}.
+ * Not thread-safe: one per generation.
  */
 public final class NoiseSource {
     private final SplittableRandom random;

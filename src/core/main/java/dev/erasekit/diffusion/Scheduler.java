@@ -7,6 +7,7 @@ import java.util.List;
  * One sampling scheduler, configured from {@code scheduler_config.json} (the diffusers contract):
  * {@link #setTimesteps}, then for each UNet call i: {@link #scaleModelInput}, the UNet at
  * {@code timesteps()[i]}, {@link #step}. Stateful (multistep methods keep history): one per run.
+ * Implementations keep the state of one denoising run: not thread-safe; one per generation.
  */
 public interface Scheduler {
     List<String> NAMES = List.of("pndm", "ddim", "euler", "euler-a", "lms", "dpm++2m");

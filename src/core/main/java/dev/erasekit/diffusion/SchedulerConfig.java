@@ -11,6 +11,7 @@ import java.nio.file.Path;
  * A diffusers {@code scheduler_config.json} (docs/methods.md §1; SD v1.4: PNDM, 1000 steps, scaled_linear
  * 0.00085 → 0.012, steps_offset 1, skip_prk_steps, set_alpha_to_one false). The noise schedule is
  * computed in float64 (diffusers uses float32: the two differ by ~1e-7 relative).
+ * Immutable; thread-safe.
  */
 public record SchedulerConfig(String className, int trainSteps, double betaStart, double betaEnd, String betaSchedule,
                               int stepsOffset, boolean skipPrkSteps, boolean setAlphaToOne, String predictionType) {

@@ -10,6 +10,9 @@ import dev.erasekit.tensor.WeightOverrides;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.TextEmbedder;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
@@ -138,37 +141,85 @@ public final class Txt2Img implements AutoCloseable {
 
     /** The classifier-free guidance batch of text embeddings, [negative; prompt] (2 × 77 × width), transformed if need be. */
     public float[] conditioning(Request r) {
-        float[] cond = text(r.prompt()), uncond = text(r.negative());
+        return conditioning(r, transform);
+    }
+
+    /** {@link #conditioning(Request)} with {@code t} (null: none) instead of this pipeline's transform: a per-request policy. */
+    public float[] conditioning(Request r, EmbeddingTransform t) {
+        if (t != null && t.width() != width) {
+            throw new InvalidInputException("the transform is " + t.width() + "-wide, the model's text " + width);
+        }
+        float[] cond = text(r.prompt(), t), uncond = text(r.negative(), t);
         float[] texts = new float[cond.length * 2];
         System.arraycopy(uncond, 0, texts, 0, uncond.length);
         System.arraycopy(cond, 0, texts, uncond.length, cond.length);
         return texts;
     }
 
-    /** The denoising loop on {@code texts} ({@link #conditioning}): the final latents [1, 4, h/f, w/f]. */
-    public float[] denoise(Request r, float[] texts, IntConsumer progress) {
-        int lw = r.width() / vaeScale, lh = r.height() / vaeScale, n = 4 * lw * lh;
-        Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
-        s.setTimesteps(r.steps());
-        NoiseSource noise = new NoiseSource(r.seed());
-        float[] x = r.latents() != null ? r.latents().clone() : noise.gaussian(n);
-        double sigma0 = s.initNoiseSigma();
-        for (int i = 0; i < n; i++) x[i] = (float) (x[i] * sigma0);
-        double[] ts = s.timesteps();
+    /**
+     * Several requests in one UNet call per step (docs/methods.md §5: each request's rows carry its own
+     * policy, so one unedited UNet serves them all): the batch holds every request's unconditional rows,
+     * then every request's conditional rows; each request keeps its own scheduler state and noise. The
+     * requests must share size, steps and scheduler (one timestep schedule); each result equals the
+     * request run alone up to the UNet's batch-size rounding.
+     *
+     * @param texts each request's {@link #conditioning} batch
+     * @return each request's final latents
+     */
+    public List<float[]> denoiseBatch(List<Request> rs, List<float[]> texts, IntConsumer progress) {
+        Request first = rs.getFirst();
+        for (Request r : rs) {
+            if (r.width() != first.width() || r.height() != first.height() || r.steps() != first.steps()
+                    || !r.scheduler().equals(first.scheduler())) {
+                throw new InvalidInputException("requests batched into one UNet call must share size, steps and scheduler");
+            }
+        }
+        int b = rs.size(), lw = first.width() / vaeScale, lh = first.height() / vaeScale, n = 4 * lw * lh, t = 77 * width;
+        List<Scheduler> schedulers = new ArrayList<>();
+        List<NoiseSource> noises = new ArrayList<>();
+        List<float[]> xs = new ArrayList<>();
+        float[] allTexts = new float[2 * b * t];
+        for (int j = 0; j < b; j++) {
+            Request r = rs.get(j);
+            Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
+            s.setTimesteps(r.steps());
+            NoiseSource noise = new NoiseSource(r.seed());
+            float[] x = r.latents() != null ? r.latents().clone() : noise.gaussian(n);
+            double sigma0 = s.initNoiseSigma();
+            for (int i = 0; i < n; i++) x[i] = (float) (x[i] * sigma0);
+            schedulers.add(s);
+            noises.add(noise);
+            xs.add(x);
+            System.arraycopy(texts.get(j), 0, allTexts, j * t, t);            // unconditional rows first
+            System.arraycopy(texts.get(j), t, allTexts, (b + j) * t, t);      // then the conditional rows
+        }
+        double[] ts = schedulers.getFirst().timesteps();
+        float[] timesteps = new float[2 * b];
         for (int i = 0; i < ts.length; i++) {
-            float[] in = s.scaleModelInput(x, i);
-            float[] batch = new float[2 * n];
-            System.arraycopy(in, 0, batch, 0, n);
-            System.arraycopy(in, 0, batch, n, n);
-            float[] eps = unet.predict(batch, new long[] {2, 4, lh, lw}, new float[] {(float) ts[i], (float) ts[i]}, texts,
-                    new long[] {2, 77, width});
-            float[] guided = new float[n];
-            for (int k = 0; k < n; k++) guided[k] = (float) (eps[k] + r.guidance() * (eps[n + k] - eps[k]));
-            x = s.step(guided, i, x, noise);
-            requireFinite(x, "the latents after step " + (i + 1));
+            float[] batch = new float[2 * b * n];
+            for (int j = 0; j < b; j++) {
+                float[] in = schedulers.get(j).scaleModelInput(xs.get(j), i);
+                System.arraycopy(in, 0, batch, j * n, n);
+                System.arraycopy(in, 0, batch, (b + j) * n, n);
+            }
+            Arrays.fill(timesteps, (float) ts[i]);
+            float[] eps = unet.predict(batch, new long[] {2L * b, 4, lh, lw}, timesteps, allTexts, new long[] {2L * b, 77, width});
+            for (int j = 0; j < b; j++) {
+                double g = rs.get(j).guidance();
+                float[] guided = new float[n];
+                for (int k = 0; k < n; k++) guided[k] = (float) (eps[j * n + k] + g * (eps[(b + j) * n + k] - eps[j * n + k]));
+                float[] x = schedulers.get(j).step(guided, i, xs.get(j), noises.get(j));
+                requireFinite(x, "the latents after step " + (i + 1));
+                xs.set(j, x);
+            }
             if (progress != null) progress.accept(i + 1);
         }
-        return x;
+        return xs;
+    }
+
+    /** The denoising loop on {@code texts} ({@link #conditioning}): the final latents [1, 4, h/f, w/f]. */
+    public float[] denoise(Request r, float[] texts, IntConsumer progress) {
+        return denoiseBatch(List.of(r), List.of(texts), progress).getFirst();
     }
 
     /** The image of the final latents, decoded by {@code decoder}. */
@@ -244,9 +295,9 @@ public final class Txt2Img implements AutoCloseable {
         return s.timesteps().length;
     }
 
-    private float[] text(String prompt) {
+    private float[] text(String prompt, EmbeddingTransform t) {
         float[] e = embedder.embed(prompt).rows().data();
-        return transform == null ? e : transform.apply(e);
+        return t == null ? e : t.apply(e);
     }
 
     /** Closes the parts this pipeline owns (none when built over the caller's parts). */

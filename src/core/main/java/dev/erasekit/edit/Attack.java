@@ -11,6 +11,7 @@ import java.util.List;
  * attack embedding brings back. The residual of an embedding e against the concept c is
  * ‖W'_l e − W_l c‖ / ‖W_l c‖ per layer, and over all layers together: 0 means the attack restores
  * the concept's K/V exactly, ≥ 1 that it restores nothing.
+ * Stateless; thread-safe if the backend is.
  */
 public final class Attack {
     private Attack() {

@@ -6,7 +6,7 @@ import dev.erasekit.tensor.FloatMatrix;
 import dev.erasekit.tensor.LayerWeights;
 import java.util.List;
 
-/** Weight-space evidence of an edit, from the K/V matrices alone (docs/methods.md §6, mechanistic). */
+/** Weight-space evidence of an edit, from the K/V matrices alone (docs/methods.md §6, mechanistic). Stateless; thread-safe. */
 public final class EditMetrics {
     private EditMetrics() {
     }

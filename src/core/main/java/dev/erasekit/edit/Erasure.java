@@ -57,6 +57,15 @@ public final class Erasure {
     /** Runs {@code method} on the base {@code weights}; {@code gram} supplies Σ WᵀW (RECE's epochs and the metrics). */
     public static Result run(EraseMethod method, List<LayerWeights> weights, Inputs in, Supplier<double[]> gram, List<String> retainTexts,
                              List<String> epochRetainTexts, boolean keepDerived, LinalgBackend backend) {
+        return run(method, weights, in, gram, retainTexts, epochRetainTexts, keepDerived, true, backend);
+    }
+
+    /**
+     * {@link #run} with the fold optional: without it (a per-request policy needs only M) the result's
+     * {@code edited} is null and the solve info has no per-layer change.
+     */
+    public static Result run(EraseMethod method, List<LayerWeights> weights, Inputs in, Supplier<double[]> gram, List<String> retainTexts,
+                             List<String> epochRetainTexts, boolean keepDerived, boolean fold, LinalgBackend backend) {
         StageTimes times = new StageTimes();
         int d = weights.getFirst().width();
         List<FloatMatrix> erase = new ArrayList<>(), target = new ArrayList<>();
@@ -99,7 +108,7 @@ public final class Erasure {
                 solve.put("free_dimensions", res.freeDimensions());
             }
         }
-        List<LayerWeights> edited = new NormalEquationSolver(backend).fold(weights, factor, times);
+        List<LayerWeights> edited = fold ? new NormalEquationSolver(backend).fold(weights, factor, times) : null;
         Map<String, Double> metrics = new LinkedHashMap<>();
         times.time("metrics", () -> {
             double[] g = gram.get();
@@ -111,11 +120,13 @@ public final class Erasure {
                 throw new InvalidInputException("the edit's " + k.replace('_', ' ') + " is " + v + ": the settings give a degenerate edit");
             }
         });
-        Map<String, Double> change = new LinkedHashMap<>();
-        for (int l = 0; l < weights.size(); l++) {
-            change.put(weights.get(l).name(), Dense.relativeError(edited.get(l).w().data(), weights.get(l).w().data()));
+        if (edited != null) {
+            Map<String, Double> change = new LinkedHashMap<>();
+            for (int l = 0; l < weights.size(); l++) {
+                change.put(weights.get(l).name(), Dense.relativeError(edited.get(l).w().data(), weights.get(l).w().data()));
+            }
+            solve.put("layer_change", change);
         }
-        solve.put("layer_change", change);
         solve.put("path", factor.foldLowRank() ? "shared, low-rank fold" : "shared");
         solve.put("rank", factor.u() == null ? in.empty().rows().cols() : factor.k());
         solve.put("erase_rows", eraseRows.rows());

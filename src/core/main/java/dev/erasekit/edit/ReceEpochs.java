@@ -27,6 +27,7 @@ import java.util.function.Supplier;
  * </pre>
  * Each epoch costs O(d³ + n·d²) for n concept rows (one factorisation serves every concept),
  * independent of the number and size of the layers.
+ * Stateless; thread-safe.
  */
 public final class ReceEpochs {
     private ReceEpochs() {

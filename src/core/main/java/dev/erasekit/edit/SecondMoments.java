@@ -14,6 +14,7 @@ import java.util.Map;
  * rows needs, in O(d³) however many rows. Computed in one pass: S_cc by one Gram over all concept rows;
  * S_gc and S_gg per distinct target block (concepts that share a guide, the common case, sum their rows
  * position by position first: one d×d product per block instead of one per concept).
+ * Immutable (arrays not copied: treat them as read-only); thread-safe.
  *
  * @param cc S_cc (d×d)
  * @param gc S_gc (d×d: row index from g, column from c)

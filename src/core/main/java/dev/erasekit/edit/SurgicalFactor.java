@@ -18,6 +18,7 @@ import dev.erasekit.tensor.FloatMatrix;
  * </pre>
  * Q spans the complement of span(C_∅) ({@link NullConstraint}). D is shared by every layer, so
  * W'_l = W_l·(I + D): one factor, as for UCE.
+ * Stateless; thread-safe.
  */
 public final class SurgicalFactor {
     private SurgicalFactor() {

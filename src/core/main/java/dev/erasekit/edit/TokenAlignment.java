@@ -8,6 +8,7 @@ import dev.erasekit.text.PromptEmbedding;
  * script): with eᵢ the index of each prompt's last word token and f = max(e_erase, e_guide),
  * E_erase[e_erase : 77 − (f − e_erase)] is paired row by row with E_guide[e_guide : 77 − (f − e_guide)],
  * 77 − f rows each. "nudity" (e = 2) against " " (e = 0): E("nudity")[2:77] with E(" ")[0:75].
+ * Immutable; thread-safe.
  */
 public record TokenAlignment(FloatMatrix eraseRows, FloatMatrix guideRows) {
 

@@ -17,6 +17,7 @@ import java.util.List;
  * prompt's rows map to W·(its guide's aligned rows); the retain prompts ("" plus user preserves,
  * all 77 rows each) keep their K/V; λ keeps W' near W. Targets have the form W·g, so the solver's
  * shared-factor path applies: one d×d factor for every layer.
+ * Stateless; thread-safe.
  */
 public final class UceEquations {
     private UceEquations() {

@@ -1,6 +1,9 @@
 package dev.erasekit.error;
 
-/** A file that is missing, unreadable, truncated or not in the expected format. ({@link ErrorCode#CORRUPT_FILE}) */
+/**
+ * A file that is missing, unreadable, truncated or not in the expected format. ({@link ErrorCode#CORRUPT_FILE})
+ * Immutable; thread-safe.
+ */
 public class CorruptFileException extends ErasekitException {
     /**
      * A failure with its one-line message.

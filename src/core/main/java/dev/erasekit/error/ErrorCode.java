@@ -3,6 +3,7 @@ package dev.erasekit.error;
 /**
  * The kind of an {@link ErasekitException}: stable across releases, so a service can branch on it and
  * the CLI can map it to a documented exit code.
+ * Immutable; thread-safe.
  */
 public enum ErrorCode {
     /** A value, path, prompt or combination of settings that cannot be used (fix the input). */

@@ -1,6 +1,9 @@
 package dev.erasekit.error;
 
-/** A value, path, prompt or combination of settings that cannot be used. ({@link ErrorCode#INVALID_INPUT}) */
+/**
+ * A value, path, prompt or combination of settings that cannot be used. ({@link ErrorCode#INVALID_INPUT})
+ * Immutable; thread-safe.
+ */
 public class InvalidInputException extends ErasekitException {
     /**
      * A failure with its one-line message.

@@ -1,6 +1,9 @@
 package dev.erasekit.error;
 
-/** A native library (ONNX Runtime, OpenBLAS, CUDA) that is missing or failed. ({@link ErrorCode#NATIVE_FAILURE}) */
+/**
+ * A native library (ONNX Runtime, OpenBLAS, CUDA) that is missing or failed. ({@link ErrorCode#NATIVE_FAILURE})
+ * Immutable; thread-safe.
+ */
 public class NativeFailureException extends ErasekitException {
     /**
      * A failure with its one-line message.

@@ -1,6 +1,6 @@
 package dev.erasekit.error;
 
-/** Not enough memory or disk for the request. ({@link ErrorCode#OUT_OF_RESOURCES}) */
+/** Not enough memory or disk for the request. ({@link ErrorCode#OUT_OF_RESOURCES}) Immutable; thread-safe. */
 public class OutOfResourcesException extends ErasekitException {
     /**
      * A failure with its one-line message.

@@ -1,6 +1,9 @@
 package dev.erasekit.error;
 
-/** An edit or policy applied to another base model than the one it was made for. ({@link ErrorCode#WRONG_BASE}) */
+/**
+ * An edit or policy applied to another base model than the one it was made for. ({@link ErrorCode#WRONG_BASE})
+ * Immutable; thread-safe.
+ */
 public class WrongBaseException extends ErasekitException {
     /**
      * A failure with its one-line message.

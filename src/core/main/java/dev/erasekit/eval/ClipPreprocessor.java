@@ -12,6 +12,7 @@ import java.nio.file.Path;
  * edge resized to {@code size} (Pillow bicubic, the long edge int(size·long/short)), a centre crop of
  * {@code crop_size} (offset (in − crop) / 2, rounded down), ×{@code rescale_factor} (1/255), then
  * (x − image_mean) / image_std per channel. Without the file, OpenAI CLIP's values (224, ViT mean/std).
+ * Immutable (arrays not copied: treat them as read-only); thread-safe.
  *
  * @param size  shortest-edge length after resizing
  * @param crop  side of the square crop

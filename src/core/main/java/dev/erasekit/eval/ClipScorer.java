@@ -24,6 +24,7 @@ import java.util.Set;
  * ({@code optimum-cli export onnx --model openai/clip-vit-large-patch14 DIR}): {@code model.onnx} with
  * inputs input_ids, pixel_values (and attention_mask) and outputs text_embeds, image_embeds; the
  * tokenizer's vocab.json and merges.txt; preprocessor_config.json ({@link ClipPreprocessor}).
+ * Thread-safe (ONNX Runtime sessions run concurrently); close it once (idempotent).
  */
 public final class ClipScorer implements AutoCloseable {
     private final OrtEnvironment env = OrtRuntime.environment();

@@ -25,6 +25,7 @@ import java.util.Map;
  * Any ONNX image classifier: input [1, 3, H, W] RGB in [0, 1]; for each output named in the
  * {@code labels.json} beside it (output name → label list), the winning label. The input is resized
  * (nearest) to the model's fixed size when the image differs.
+ * Thread-safe (ONNX Runtime sessions run concurrently); close it once (idempotent).
  */
 public final class ImageClassifier implements AutoCloseable {
     private final OrtEnvironment env = OrtRuntime.environment();

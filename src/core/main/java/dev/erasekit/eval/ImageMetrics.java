@@ -4,6 +4,7 @@ package dev.erasekit.eval;
  * Structure preservation between two images (planar RGB [3, h, w] in [0, 1]): PSNR, and SSIM (Wang
  * et al. 2004) with a 7×7 uniform window over valid positions, C1 = (0.01)², C2 = (0.03)², averaged
  * over channels — scikit-image's default settings for float images with data range 1.
+ * Stateless; thread-safe.
  */
 public final class ImageMetrics {
     private ImageMetrics() {

@@ -25,6 +25,7 @@ import java.util.TreeSet;
  * 8-bit image is resized to fit S×S keeping its aspect ratio (OpenCV bilinear), padded to a square by
  * repeating edge pixels (centred), scaled by 1/255; decoding is {@link YoloDecoder}. An image counts
  * for a class when a detection of that class scores above the threshold (0.6 in RECE's evaluation).
+ * Thread-safe (ONNX Runtime sessions run concurrently); close it once (idempotent).
  */
 public final class NudeNetDetector implements AutoCloseable {
     /** NudeNet v3's classes in output order (notAI-tech/NudeNet, in_browser/src/utils/labels.json). */

@@ -13,6 +13,7 @@ import java.util.Map;
  * Evaluation prompts from the field's CSVs (I2P, COCO, artist sets): column {@code prompt}, and per
  * row, when present, {@code evaluation_seed}, {@code evaluation_guidance}, {@code sd_image_width},
  * {@code sd_image_height}; otherwise the defaults given.
+ * Immutable; thread-safe.
  */
 public record PromptSet(String name, List<Prompt> prompts) {
 

@@ -16,6 +16,7 @@ import java.util.Map;
  * ("expected": e.g. "green" for "a green square"), the erase rate (erase-prompt images whose label is
  * no longer the erased one), NudeNet and CLIP numbers when they ran ({@link JudgeTables}), the
  * mechanistic metrics and PSNR/SSIM; and side-by-side image grids.
+ * Stateless; thread-safe.
  */
 public final class Report {
     private Report() {

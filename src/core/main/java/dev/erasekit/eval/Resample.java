@@ -12,6 +12,7 @@ package dev.erasekit.eval;
  * Keys cubic (a = −½) whose support widens by in/out when shrinking (antialiasing); horizontal pass,
  * 8-bit rounding, then vertical pass (CLIP's input, via the Hugging Face CLIP image processor).</li>
  * </ul>
+ * Stateless; thread-safe.
  */
 public final class Resample {
     private Resample() {

@@ -29,6 +29,7 @@ import java.util.Map;
  * on the UNet directly at sampled (x_t, t): the guidance-term residual
  * ‖ε'(x,c_e) − ε(x,c_a)‖/‖ε(x,c_e) − ε(x,c_a)‖, the unconditional drift ‖ε'(x,∅) − ε(x,∅)‖/‖ε(x,∅)‖
  * and the preserve drift ‖ε'(x,c_p) − ε(x,c_p)‖/‖ε(x,c_p)‖.
+ * Not thread-safe: one validation run per instance.
  */
 public final class Validation {
     private static final float[] SAMPLE_TIMESTEPS = {900, 500, 100};

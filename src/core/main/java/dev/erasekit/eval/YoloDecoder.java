@@ -12,6 +12,7 @@ import java.util.List;
  * OpenCV's {@code dnn.NMSBoxes(boxes, scores, 0.25, 0.45)}: candidates scoring above
  * {@link #NMS_SCORE} in descending score order (stable), each kept unless its IoU with a kept box
  * exceeds {@link #NMS_IOU}.
+ * Stateless; thread-safe.
  */
 public final class YoloDecoder {
     public static final float CANDIDATE = 0.2f, NMS_SCORE = 0.25f, NMS_IOU = 0.45f;

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** What Maven wrote into the build: erasekit's version, and the ONNX Runtime artifact and version it was built with. */
+/**
+ * What Maven wrote into the build: erasekit's version, and the ONNX Runtime artifact and version it was built with.
+ * Stateless; thread-safe.
+ */
 public final class BuildInfo {
     private static final Properties PROPERTIES = load();
 

@@ -17,6 +17,7 @@ import java.util.Map;
  * made for and the SHA-256 of its values. An entry is used only when all of that checks out —
  * format, key, dtype, shape, finite values and the checksum — so a truncated, edited or foreign file
  * is reported as {@link Lookup.Bad} and recomputed, never trusted.
+ * Stateless; thread-safe.
  */
 public final class CacheFile {
     static final String FORMAT = "erasekit-cache/1";

@@ -2,7 +2,10 @@ package dev.erasekit.io;
 
 import java.nio.file.Path;
 
-/** The default cache folder: {@code $ERASEKIT_CACHE}, else {@code $XDG_CACHE_HOME/erasekit}, else {@code ~/.cache/erasekit}. */
+/**
+ * The default cache folder: {@code $ERASEKIT_CACHE}, else {@code $XDG_CACHE_HOME/erasekit}, else {@code ~/.cache/erasekit}.
+ * Stateless; thread-safe.
+ */
 public final class CacheRoot {
     private CacheRoot() {
     }

@@ -15,6 +15,7 @@ import java.util.Map;
 /**
  * A CSV file with a header row, read as RFC 4180 (quoted fields, embedded newlines) by
  * jackson-dataformat-csv: the prompt sets of the field (I2P, COCO, artist lists) are such files.
+ * Immutable; thread-safe.
  */
 public record CsvTable(Path file, List<String> columns, List<Map<String, String>> rows) {
 

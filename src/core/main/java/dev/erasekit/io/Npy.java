@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * NumPy {@code .npy} arrays (format versions 1–3, C order, little-endian f4/f8/i4/i8), so initial
  * latents and reference tensors can be exchanged with Python tools. Written by hand: the format is
  * a 10-byte preamble and a Python-dict header, smaller than any dependency that reads it.
+ * Immutable (arrays not copied: treat them as read-only); thread-safe.
  */
 public record Npy(String dtype, long[] shape, ByteBuffer data) {
     private static final Pattern DESCR = Pattern.compile("'descr':\\s*'([^']+)'");

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
  * can be written, it lies outside every model folder the command reads, and it is none of the
  * command's inputs — compared by real path and, for hard links, by file identity. erasekit never
  * writes into a model and never replaces a file it reads.
+ * Stateless; thread-safe.
  */
 public final class OutputPaths {
     private OutputPaths() {

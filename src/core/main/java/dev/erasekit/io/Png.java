@@ -12,7 +12,10 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 
-/** PNG output with tEXt chunks (the A1111 "parameters" convention), written to a temp file and renamed. */
+/**
+ * PNG output with tEXt chunks (the A1111 "parameters" convention), written to a temp file and renamed.
+ * Stateless; thread-safe.
+ */
 public final class Png {
     private Png() {
     }
@@ -43,6 +46,22 @@ public final class Png {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
         IIOMetadata meta = metadata(writer, image, text);
         batch.write(file, tmp -> encode(tmp, writer, image, meta));
+    }
+
+    /** The PNG's bytes, with tEXt chunks {@code text} (an HTTP response, say). */
+    public static byte[] bytes(BufferedImage image, Map<String, String> text) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        IIOMetadata meta = metadata(writer, image, text);
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        try (ImageOutputStream out = new javax.imageio.stream.MemoryCacheImageOutputStream(buffer)) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(image, null, meta), null);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return buffer.toByteArray();
     }
 
     private static void encode(Path tmp, ImageWriter writer, BufferedImage image, IIOMetadata meta) throws IOException {

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
  * erasekit wrote into it. An existing output is replaced only when it carries that marker and holds
  * nothing else: a folder of the user's is never emptied, and files added to an old report are never
  * deleted (the run is refused instead).
+ * Stateless; thread-safe.
  */
 public final class ReportFolder {
     public static final String MARKER = ".erasekit-report.json";

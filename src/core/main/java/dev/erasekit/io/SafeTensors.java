@@ -23,6 +23,7 @@ import java.util.TreeMap;
  * hand: the format is this small, and the Java libraries for it are either unmaintained or part of a
  * whole deep-learning stack. Files are written atomically ({@link AtomicFiles}); metadata keys are
  * written sorted, so the same content gives the same bytes.
+ * Stateless; thread-safe.
  */
 public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -19,6 +19,7 @@ import java.util.Map;
  * with string values, and one {dtype, shape, data_offsets} entry per tensor), checked against the file
  * size so that every entry's byte range lies inside the data section. Shared by the small-file reader
  * ({@link SafeTensors}) and streaming readers of multi-gigabyte checkpoints.
+ * Immutable; thread-safe.
  *
  * @param dataStart the file offset where the data section (and offset 0 of every entry) begins
  * @param entries   the tensors in header order

@@ -8,7 +8,7 @@ import dev.erasekit.linalg.openblas.OpenBlasBackend;
 import java.util.List;
 import java.util.function.Supplier;
 
-/** Opens a backend by name; {@code auto} tries cuda → openblas → java and logs why it passed each. */
+/** Opens a backend by name; {@code auto} tries cuda → openblas → java and logs why it passed each. Stateless; thread-safe. */
 public final class Backends {
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 

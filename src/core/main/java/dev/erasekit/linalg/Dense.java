@@ -3,7 +3,7 @@ package dev.erasekit.linalg;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Small dense-matrix helpers shared by the backends (row-major arrays). */
+/** Small dense-matrix helpers shared by the backends (row-major arrays). Stateless; thread-safe. */
 public final class Dense {
     /**
      * A Cholesky pivot L_kk² below this fraction of the largest diagonal of S counts as zero. Rounding

@@ -15,6 +15,7 @@ import java.util.Optional;
  * and the left one is W_l·A₀ with A₀ = λI + s_e GᵀC + s_p PᵀP, so W'_l = W_l·M, M = A₀B⁻¹: one
  * Gram, one Cholesky, one GEMM over all stacked layers. General path: one system per layer, built
  * and factored for each layer as the reference implementations do. All systems are float64.
+ * Thread-safe if its backend is (every backend here is).
  */
 public final class NormalEquationSolver {
     private final LinalgBackend backend;

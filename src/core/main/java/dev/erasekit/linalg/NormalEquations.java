@@ -12,6 +12,7 @@ import java.util.List;
  *   W'_l = argmin Σ_erase ‖W' cᵢ − vᵢ*‖² · s_e + s_p Σ_preserve ‖W' cⱼ − W_l cⱼ‖² + λ_l ‖W' − W_l‖²
  * </pre>
  * Validated on construction: matching widths and counts, finite values, λ ≥ 0, scales ≥ 0.
+ * Immutable (arrays not copied: treat them as read-only); thread-safe.
  *
  * @param layers       W_l (out_l×d), in reference order
  * @param eraseRows    cᵢ (n_e×d)

@@ -7,6 +7,7 @@ import dev.erasekit.error.InvalidInputException;
  * backends throw it with a plain statement of the fact; the solver that built the system rethrows it
  * with {@link #because(String)}, naming the cause in the user's terms (λ = 0 with too few rows, a
  * diverged RECE epoch, a corrupt Σ WᵀW, …).
+ * Immutable; thread-safe.
  */
 public final class NotPositiveDefiniteException extends InvalidInputException {
     private final int n;

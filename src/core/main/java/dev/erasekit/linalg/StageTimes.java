@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** Wall time per named stage, in the order the stages ran (for edit summaries and logs). */
+/**
+ * Wall time per named stage, in the order the stages ran (for edit summaries and logs).
+ * Thread-safe (stages may be timed from several threads).
+ */
 public final class StageTimes {
     private final Map<String, Long> nanos = new LinkedHashMap<>();
 

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
  * Random UCE problems at Stable Diffusion v1.4 shapes (docs/methods.md §1): 32 cross-attention K/V
  * matrices with 10×320, 10×640 and 12×1280 output rows, text width 768. Weights ~ N(0, 0.03²),
  * token rows ~ N(0, 1). For benchmarks, tests and the solver demo; no model needed.
+ * Stateless; thread-safe.
  */
 public final class SyntheticProblems {
     public static final int SD14_WIDTH = 768;

@@ -3,7 +3,7 @@ package dev.erasekit.linalg;
 import dev.erasekit.tensor.FloatMatrix;
 import java.util.List;
 
-/** What the erase rows must map to (docs/methods.md §2). */
+/** What the erase rows must map to (docs/methods.md §2). Immutable (arrays not copied: read-only); thread-safe. */
 public sealed interface Targets {
 
     /** vᵢ* = W_l·gᵢ for every layer: the guide rows gᵢ (n_e×d). This form allows the shared factor. */

@@ -7,6 +7,7 @@ import java.util.List;
  * RECE (Gong et al., ECCV 2024; docs/methods.md §3): a UCE stage, then {@code epochs} rounds of
  * deriving in closed form the embedding that still regenerates the concept (regulariser λ_r) and
  * erasing it with a UCE update.
+ * Immutable; thread-safe.
  *
  * @param epochs      rounds after the UCE stage (≥ 0)
  * @param reg         λ_r > 0

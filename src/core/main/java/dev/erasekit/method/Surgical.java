@@ -5,6 +5,7 @@ import dev.erasekit.error.InvalidInputException;
 /**
  * The surgical anchor erase with the unconditional score held exactly (All-but-One's objective in
  * closed form; docs/methods.md §4, eqs. 4.1–4.2).
+ * Immutable; thread-safe.
  *
  * @param lambda        λ > 0, the pull toward the original weights (0.01)
  * @param preserveScale α ≥ 0, the weight of the soft preserve rows (0.1)

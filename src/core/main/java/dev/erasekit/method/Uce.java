@@ -6,6 +6,7 @@ import dev.erasekit.error.InvalidInputException;
  * Unified Concept Editing (Gandikota et al., WACV 2024; docs/methods.md §2, eq. 2.1): the concept's
  * rows map to its guide's, the retained prompts ("" plus the preserves) keep their keys and values,
  * λ keeps W' near W. The defaults ({@link #DEFAULTS}) are the reference script's.
+ * Immutable; thread-safe.
  *
  * @param lambda        λ ≥ 0, the pull toward the original weights (0.5)
  * @param eraseScale    s_e ≥ 0 (1)

@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 /**
  * Where an attn2 module sits in a diffusers UNet: {@code down_blocks.B.attentions.A}, {@code mid_block}
  * or {@code up_blocks.B.attentions.A}, transformer block T (docs/methods.md §1).
+ * Immutable; thread-safe.
  */
 public record AttentionSite(Kind kind, int block, int attention, int transformer) {
 

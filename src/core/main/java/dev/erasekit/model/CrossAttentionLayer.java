@@ -4,6 +4,7 @@ import dev.erasekit.tensor.DType;
 
 /**
  * One cross-attention key or value projection of the UNet, found in the ONNX graph.
+ * Immutable; thread-safe.
  *
  * @param site        the attn2 module it belongs to
  * @param projection  "to_k" or "to_v"

@@ -18,6 +18,7 @@ import java.util.Set;
  * node, or either way for Gemm (transB). The text embedding reaches the UNet only through these.
  * Names come from the node's module path; when an optimiser has stripped node names, from the
  * attn2 order the UNet config implies (forward order, to_k before to_v in each module).
+ * Stateless; thread-safe.
  */
 public final class CrossAttentionLocator {
     public static final String TEXT_INPUT = "encoder_hidden_states";

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  * are impossible, a copy as the last resort); every small file (configs, tokenizer) is copied, so
  * editing the new folder's files in place can never change the base. The folder is assembled under a
  * temporary name beside the output and renamed into place; the base is never written.
+ * Stateless; thread-safe.
  */
 public final class EditedModelWriter {
     /** Weight files at least this large (1 MiB) are linked; everything else is copied. */

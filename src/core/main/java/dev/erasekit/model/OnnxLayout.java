@@ -5,7 +5,10 @@ import dev.erasekit.tensor.LayerWeights;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** An edited weight converted back to its initializer's ONNX layout ([in, out] when transposed) and dtype. */
+/**
+ * An edited weight converted back to its initializer's ONNX layout ([in, out] when transposed) and dtype.
+ * Stateless; thread-safe.
+ */
 public final class OnnxLayout {
     private OnnxLayout() {
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 /**
  * A parsed ONNX model file (tribuo-util-onnx's protobuf classes): its graph, initializers by name,
  * and the folder its external data paths are relative to.
+ * Immutable once loaded; thread-safe.
  */
 public final class OnnxModel {
     private final Path file;

@@ -25,6 +25,7 @@ import java.util.List;
  * weights inline or in {@code model.onnx_data}) or the CompVis {@code onnx} branch layout (external
  * data in {@code weights.pb}): configs, tokenizer and text-encoder paths, and the UNet's
  * cross-attention K/V layers, read on demand. Nothing here writes to the folder.
+ * Thread-safe: immutable once opened, the fingerprint computed once under a lock.
  */
 public final class StableDiffusionModel {
     private final Path dir;

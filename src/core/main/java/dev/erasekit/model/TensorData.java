@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
  * Reads an initializer's values as fp32, wherever ONNX keeps them: {@code raw_data},
  * {@code float_data}, {@code int32_data} (fp16 bit patterns), or external data (a byte range of
  * another file, memory-mapped so only the tensors read are paged in).
+ * Stateless; thread-safe.
  */
 public final class TensorData {
     public static final int FLOAT = 1, FLOAT16 = 10;

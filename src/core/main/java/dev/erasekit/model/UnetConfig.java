@@ -14,6 +14,7 @@ import java.util.List;
  * (the CompVis {@code onnx} branch ships none) gets the geometry its graph shows — input channels and
  * sample size from the {@code sample} input, layers per block from the attention modules' names —
  * with {@code fromFile} false; nothing is assumed from SD v1.4.
+ * Immutable; thread-safe.
  *
  * @param sampleSize     latent side the UNet was trained at, or 0 when neither the config nor the graph says
  * @param attentionHeads heads per down block (diffusers' {@code attention_head_dim}: an int for every

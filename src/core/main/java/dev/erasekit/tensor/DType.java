@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 /**
  * Storage precision of a base model's weights; edited weights are written back in the same one.
  * Values are held in memory as their exact fp32 equivalents.
+ * Immutable; thread-safe.
  */
 public enum DType {
     /** IEEE binary32. */

@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * A row-major fp32 matrix: token rows (n×d), weights (out×d). The array is shared, not copied: treat
  * it as read-only once the matrix is handed to anything else.
+ * Immutable (arrays not copied: treat them as read-only); thread-safe.
  *
  * @param rows the number of rows
  * @param cols the number of columns

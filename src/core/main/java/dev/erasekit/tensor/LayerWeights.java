@@ -3,6 +3,7 @@ package dev.erasekit.tensor;
 /**
  * One projection matrix W (out×d, PyTorch layout) and its storage dtype; fp16 and bf16 weights are
  * held as their exact fp32 values.
+ * Immutable; thread-safe.
  *
  * @param name  the diffusers state-dict key ({@code …attn2.to_k.weight})
  * @param w     the values (out × d)

@@ -2,7 +2,7 @@ package dev.erasekit.text;
 
 import dev.erasekit.tensor.FloatMatrix;
 
-/** A prompt, its tokens, and its text-encoder output E (77 × width): the rows UCE works on. */
+/** A prompt, its tokens, and its text-encoder output E (77 × width): the rows UCE works on. Immutable; thread-safe. */
 public record PromptEmbedding(Tokens tokens, FloatMatrix rows) {
 
     public String prompt() {

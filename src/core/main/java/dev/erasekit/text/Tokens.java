@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * One prompt, tokenized as Stable Diffusion does: {@code ids} is BOS, up to 75 content tokens, EOS,
  * padded with EOS (49407) to 77. {@code pieces} are the BPE pieces of the content tokens.
+ * Immutable (arrays not copied: treat them as read-only); thread-safe.
  *
  * @param truncated how many content tokens were cut off past the 75 that fit
  */
