@@ -1,6 +1,7 @@
 package dev.erasekit.bench;
 
 import dev.erasekit.diffusion.UnetSession;
+import dev.erasekit.tensor.EmbeddingTransform;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,7 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * One classifier-free-guidance UNet call of the full-size SD v1.4 UNet (the model from
  * {@code ERASEKIT_SD14}) on ONNX Runtime's CPU provider, as {@code generate} makes it: sample
  * [2, 4, size/8, size/8], one timestep, text [2, 77, 768]. The same shapes as the fixture's PyTorch
- * {@code timing.py} (unet256, unet512), to compare in one run. {@code -p size=256|512}.
+ * {@code timing.py} (unet256, unet512), to compare in one run. {@code -p size=256|512}; {@code -p policy=none|uce}:
+ * with {@code uce} the call also applies a per-request policy (a 768×768 M) to its 2 × 77 text rows — what
+ * a policy costs a request, charged in full to one step (a real request pays it once for all its steps).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -32,6 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
 public class UnetStepBench {
     @Param({"256", "512"})
     public int size;
+
+    @Param({"none", "uce"})
+    public String policy;
+
+    private EmbeddingTransform transform;
 
     private UnetSession unet;
     private float[] sample, text;
@@ -48,6 +56,11 @@ public class UnetStepBench {
         text = new float[2 * 77 * 768];
         for (int i = 0; i < sample.length; i++) sample[i] = (float) (r.nextDouble() * 2 - 1);
         for (int i = 0; i < text.length; i++) text[i] = (float) (r.nextDouble() * 2 - 1);
+        if (policy.equals("uce")) {
+            double[] m = new double[768 * 768];
+            for (int i = 0; i < m.length; i++) m[i] = (i % 769 == 0 ? 1 : 0) + 1e-3 * (r.nextDouble() - 0.5); // I + a dense ΔM
+            transform = EmbeddingTransform.of(768, m);
+        }
     }
 
     @TearDown(Level.Trial)
@@ -57,6 +70,7 @@ public class UnetStepBench {
 
     @Benchmark
     public float[] cfgStep() {
-        return unet.predict(sample, sampleShape, new float[] {500f, 500f}, text, textShape);
+        float[] rows = transform == null ? text : transform.apply(text);
+        return unet.predict(sample, sampleShape, new float[] {500f, 500f}, rows, textShape);
     }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
  * cuBLAS (v2 API): handles, stream, math mode, version, S/D gemm, S/D strided-batched gemm,
  * S/D syrk, S/D trsm. Column-major; alpha/beta are passed as host pointers (the default pointer
  * mode). Matrix arguments are device pointers.
+ * Thread-safe: bound function handles only (a cuBLAS handle must not be shared between threads at once).
  */
 public final class Cublas {
     /** cublasOperation_t */

@@ -9,7 +9,10 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** CUDA runtime (cudart): devices, memory, copies, streams, errors, version. */
+/**
+ * CUDA runtime (cudart): devices, memory, copies, streams, errors, version.
+ * Thread-safe: bound function handles only (the CUDA runtime is thread-safe).
+ */
 public final class Cudart {
     /** cudaMemcpyKind */
     public static final int HOST_TO_HOST = 0, HOST_TO_DEVICE = 1, DEVICE_TO_HOST = 2,

@@ -14,6 +14,7 @@ import java.util.Map;
  * eigensolver (syevd + buffer size). {@code devInfo} is a device pointer to one int that the
  * caller reads back: the factorisation's info (e.g. the order of a non-positive leading minor).
  * A NULL handle is refused here, before the call: the real library dereferences it and crashes.
+ * Thread-safe: bound function handles only (a cuSOLVER handle must not be shared between threads at once).
  */
 public final class Cusolver {
     /** cusolverEigMode_t */

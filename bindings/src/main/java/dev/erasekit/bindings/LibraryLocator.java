@@ -24,6 +24,7 @@ import java.util.Set;
  * </ol>
  * Sonames are tried in the order given (newest first). When nothing loads, the exception lists
  * every candidate tried and why it failed.
+ * Immutable; thread-safe.
  */
 public final class LibraryLocator {
     private final String name;

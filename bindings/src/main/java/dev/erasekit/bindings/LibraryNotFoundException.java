@@ -2,7 +2,7 @@ package dev.erasekit.bindings;
 
 import java.util.List;
 
-/** No candidate for a native library could be loaded; the message lists every place tried. */
+/** No candidate for a native library could be loaded; the message lists every place tried. Immutable; thread-safe. */
 public final class LibraryNotFoundException extends RuntimeException {
     private final List<String> tried;
 

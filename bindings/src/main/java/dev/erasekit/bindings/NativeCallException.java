@@ -1,6 +1,6 @@
 package dev.erasekit.bindings;
 
-/** A native library call returned a failure status; the message names the function and status. */
+/** A native library call returned a failure status; the message names the function and status. Immutable; thread-safe. */
 public final class NativeCallException extends RuntimeException {
     private final String function;
     private final int status;

@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandle;
  * A loaded shared library: where it came from and its symbols. Libraries are loaded once per
  * process into the global arena (like ONNX Runtime's own native library), so they are never
  * unloaded while a handle built from them may still be called.
+ * Immutable; thread-safe.
  */
 public record NativeLibrary(String name, String origin, SymbolLookup symbols) {
 

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * NVTX ranges, so Nsight Systems timelines show erasekit's stages. NVTX is optional: CUDA 13
  * ships it header-only, so when no {@code libnvToolsExt} is found the ranges are no-ops.
+ * Thread-safe: bound function handles only.
  */
 public final class Nvtx {
     private static final LoadOnce<Nvtx> INSTANCE = new LoadOnce<>(Nvtx::locate);

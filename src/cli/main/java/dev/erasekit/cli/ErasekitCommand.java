@@ -8,11 +8,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
-/** The top-level {@code erasekit} command. */
+/** The top-level {@code erasekit} command. Not thread-safe: one instance per command line. */
 @Command(name = "erasekit", mixinStandardHelpOptions = true, versionProvider = ErasekitCommand.Version.class,
         description = "Erase concepts from Stable Diffusion models in closed form (UCE, RECE, surgical anchor erase).",
         subcommands = {DemoCommand.class, SolverDemoCommand.class, ValidateCommand.class, InspectCommand.class, TokenizeCommand.class, EmbedCommand.class,
-                EraseCommand.class, ApplyCommand.class, AttackCommand.class, GenerateCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
+                EraseCommand.class, ApplyCommand.class, AttackCommand.class, GenerateCommand.class, ServeCommand.class, BackendsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class ErasekitCommand implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, description = "Log progress and backend choices to stderr.",

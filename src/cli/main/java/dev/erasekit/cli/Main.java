@@ -1,6 +1,6 @@
 package dev.erasekit.cli;
 
-/** Entry point of the {@code erasekit} command. */
+/** Entry point of the {@code erasekit} command. Stateless; thread-safe. */
 public final class Main {
     private Main() {
     }

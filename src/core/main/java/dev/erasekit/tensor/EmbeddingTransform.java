@@ -87,16 +87,37 @@ public final class EmbeddingTransform {
      */
     public float[] apply(float[] rows) {
         if (rows.length % width != 0) throw new InvalidInputException("rows of width " + width + " expected, got " + rows.length + " values");
+        int n = rows.length / width;
+        double[] c = new double[rows.length];
+        for (int i = 0; i < c.length; i++) c[i] = rows[i];
         float[] out = new float[rows.length];
-        for (int r = 0; r < rows.length / width; r++) {
-            int o = r * width;
-            for (int i = 0; i < width; i++) {
-                double s = 0;
-                int mi = i * width;
-                for (int j = 0; j < width; j++) s += m[mi + j] * rows[o + j];
-                out[o + i] = (float) s;
+        // M row by row (read once: 4.7 MB at d = 768), each against four token rows at a time (they stay in cache):
+        // memory-bound otherwise, M re-read for every row
+        for (int i = 0; i < width; i++) {
+            int mi = i * width, r = 0;
+            for (; r + 3 < n; r += 4) { // four rows: eight ran slower here (register pressure)
+                int o0 = r * width, o1 = o0 + width, o2 = o1 + width, o3 = o2 + width;
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int j = 0; j < width; j++) {
+                    double mij = m[mi + j];
+                    s0 += mij * c[o0 + j];
+                    s1 += mij * c[o1 + j];
+                    s2 += mij * c[o2 + j];
+                    s3 += mij * c[o3 + j];
+                }
+                out[o0 + i] = (float) s0;
+                out[o1 + i] = (float) s1;
+                out[o2 + i] = (float) s2;
+                out[o3 + i] = (float) s3;
+            }
+            for (; r < n; r++) {
+                int o = r * width;
+                double s0 = 0;
+                for (int j = 0; j < width; j++) s0 += m[mi + j] * c[o + j];
+                out[o + i] = (float) s0;
             }
         }
         return out;
     }
+
 }
