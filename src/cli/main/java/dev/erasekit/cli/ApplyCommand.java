@@ -25,6 +25,9 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT_DIR", description = "Folder to create.")
     Path output;
 
+    @CommandLine.Mixin
+    CacheOption cache = new CacheOption();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -33,6 +36,7 @@ final class ApplyCommand implements Callable<Integer> {
         StableDiffusionModel base = StableDiffusionModel.open(model);
         EditedModelWriter.checkOutput(base, output, editFile);
         Edit edit = Edit.read(editFile);
+        base.fingerprint(cache.root()); // remembered by the UNet files' identity: no weights read to check the edit's base
         EditedModelWriter.Report r = EditedModelWriter.write(base, edit.overrides(), output);
         spec.commandLine().getOut().printf("wrote %s: %s edit of %s, %d K/V layers in unet/model.onnx; other files: %d hard-linked,"
                         + " %d symlinked, %d copied%n", r.out(), edit.methodName().toUpperCase(), edit.concepts(), r.edited(),

@@ -34,24 +34,34 @@ public final class FileFingerprints {
      * {@code cacheRoot/fingerprints} (null: computed every time).
      */
     public static String of(List<Path> files, Path cacheRoot) {
-        String identity = identity(files);
+        return remembered("sha256", files, cacheRoot, () -> hash(files));
+    }
+
+    /**
+     * A value derived from {@code files} alone (their hash, or the fingerprint of the weights they hold),
+     * computed once and remembered under {@code cacheRoot/fingerprints} by the files' identity and
+     * {@code kind}; null {@code cacheRoot}: computed every time.
+     */
+    public static String remembered(String kind, List<Path> files, Path cacheRoot, java.util.function.Supplier<String> compute) {
+        String identity = kind + "\t" + identity(files);
         Path memo = cacheRoot == null ? null : cacheRoot.resolve("fingerprints").resolve(hex(sha256().digest(
                 identity.getBytes(StandardCharsets.UTF_8))) + ".txt");
         if (memo != null) {
             try {
                 List<String> lines = Files.readAllLines(memo, StandardCharsets.UTF_8);
-                if (lines.size() == 2 && lines.get(0).equals(identity) && lines.get(1).matches("[0-9a-f]{32}")) {
+                if (lines.size() == 2 && lines.get(0).equals(identity.replace('\n', ' ')) && lines.get(1).matches("[0-9a-f]{32}")) {
                     return lines.get(1);
                 }
             } catch (IOException | RuntimeException e) {
                 // absent or unreadable: hash again and rewrite it
             }
         }
-        String hash = hash(files);
+        String hash = compute.get();
         if (memo != null) {
             try {
                 Files.createDirectories(memo.getParent());
-                AtomicFiles.write(memo, tmp -> Files.writeString(tmp, identity + "\n" + hash + "\n", StandardCharsets.UTF_8));
+                AtomicFiles.write(memo, tmp -> Files.writeString(tmp, identity.replace('\n', ' ') + "\n" + hash + "\n",
+                        StandardCharsets.UTF_8));
             } catch (IOException | ErasekitException e) {
                 // a read-only cache only costs the next run another hash
             }

@@ -108,10 +108,15 @@ public final class SafeTensors {
         ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(count(t) * elementBytes(t))).order(ByteOrder.LITTLE_ENDIAN);
         switch (t) {
             case Tensor f -> {
+                if (f.dtype() == DType.FP32) {
+                    b.asFloatBuffer().put(f.values()); // bulk: the same little-endian bytes
+                    return b;
+                }
                 for (float v : f.values()) f.dtype().put(b, v);
             }
             case F64Tensor d -> {
-                for (double v : d.values()) b.putDouble(v);
+                b.asDoubleBuffer().put(d.values());
+                return b;
             }
         }
         return b.flip();
@@ -139,11 +144,12 @@ public final class SafeTensors {
                 int n = Math.toIntExact(e.count());
                 if (dtype != null) {
                     float[] v = new float[n];
-                    for (int i = 0; i < n; i++) v[i] = dtype.get(b, i);
+                    if (dtype == DType.FP32) b.asFloatBuffer().get(v); // bulk little-endian reads
+                    else for (int i = 0; i < n; i++) v[i] = dtype.get(b, i);
                     out.add(new Tensor(e.name(), dtype, e.shape(), v));
                 } else {
                     double[] v = new double[n];
-                    for (int i = 0; i < n; i++) v[i] = b.getDouble(i * 8);
+                    b.asDoubleBuffer().get(v);
                     out.add(new F64Tensor(e.name(), e.shape(), v));
                 }
             }

@@ -26,6 +26,10 @@ public final class OnnxLayout {
     public static ByteBuffer bytes(CrossAttentionLayer layer, LayerWeights w) {
         float[] v = values(layer, w);
         ByteBuffer b = ByteBuffer.allocateDirect(v.length * layer.dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        if (layer.dtype() == DType.FP32) {
+            b.asFloatBuffer().put(v); // bulk, the same little-endian bytes
+            return b;
+        }
         for (float x : v) layer.dtype().put(b, x);
         return b.flip();
     }

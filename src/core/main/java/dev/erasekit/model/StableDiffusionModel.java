@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.erasekit.error.CorruptFileException;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.error.WrongBaseException;
+import dev.erasekit.io.FileFingerprints;
 import dev.erasekit.tensor.FloatMatrix;
 import dev.erasekit.tensor.LayerWeights;
 import java.io.IOException;
@@ -152,6 +153,23 @@ public final class StableDiffusionModel {
                 f = fingerprint;
             }
         }
+        return f;
+    }
+
+    /**
+     * {@link #fingerprint()}, remembered under {@code cacheRoot} by the identity (path, size, modification
+     * time, inode) of the UNet folder's files, so a second run needs no weights to check an edit's base.
+     */
+    public String fingerprint(Path cacheRoot) {
+        if (cacheRoot == null || fingerprint != null) return fingerprint();
+        List<Path> files;
+        try (var list = Files.list(unetFile().getParent())) {
+            files = list.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".json")).sorted().toList();
+        } catch (IOException e) {
+            return fingerprint();
+        }
+        String f = FileFingerprints.remembered("kv-fingerprint/1", files, cacheRoot, this::fingerprint);
+        knownFingerprint(f);
         return f;
     }
 

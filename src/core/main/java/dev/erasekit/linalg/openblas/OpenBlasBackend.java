@@ -22,8 +22,11 @@ import java.lang.foreign.MemorySegment;
 public final class OpenBlasBackend implements LinalgBackend {
     /** Rows converted to float64 per dsyrk call: bounds the staging copy (8192 × 768 × 8 B = 48 MiB). */
     static final int GRAM_CHUNK_ROWS = 8192;
-    /** Work per critical {@code sgemm} call in the fold: 2·10⁸ flop, ~2–4 ms on two cores. */
-    static final long CRITICAL_FLOP = 200_000_000L;
+    /**
+     * Work per critical {@code sgemm} call in the fold: 10⁹ flop, ~8 ms on two cores (the GC waits at most
+     * that long). Smaller pieces cost speed: the dense fold of SD v1.4's layers took 330 ms at 2·10⁸, ~270 ms here.
+     */
+    static final long CRITICAL_FLOP = 1_000_000_000L;
 
     private final OpenBlas blas;
 
