@@ -1,7 +1,10 @@
 package dev.erasekit;
 
 import dev.erasekit.edit.GramCache;
+import dev.erasekit.error.InvalidInputException;
+import dev.erasekit.model.Checkpoint;
 import dev.erasekit.model.StableDiffusionModel;
+import dev.erasekit.model.TextEncoderCheck;
 import dev.erasekit.tensor.LayerWeights;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +22,10 @@ record BaseWeights(List<LayerWeights> weights, String fingerprint, GramCache gra
         CompletableFuture<BaseWeights> f = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("erasekit-read-weights").start(() -> {
             try {
-                List<LayerWeights> weights = model.readWeights();
+                List<LayerWeights> weights = options.checkpoint().isPresent() ? fromCheckpoint(model, options.checkpoint().get())
+                        : model.readWeights();
                 String fingerprint = StableDiffusionModel.fingerprintOf(weights);
-                model.knownFingerprint(fingerprint);
+                if (options.checkpoint().isEmpty()) model.knownFingerprint(fingerprint);
                 f.complete(new BaseWeights(weights, fingerprint, new GramCache(weights, fingerprint, options.cacheDir().orElse(null),
                         options.warnings())));
             } catch (Throwable t) {
@@ -29,6 +33,22 @@ record BaseWeights(List<LayerWeights> weights, String fingerprint, GramCache gra
             }
         });
         return f;
+    }
+
+    /**
+     * A checkpoint's K/V weights, refused unless its layers are the model's (names and shapes) and its
+     * text encoder, if it carries one, is the model's ONNX text encoder ({@link TextEncoderCheck}).
+     */
+    static List<LayerWeights> fromCheckpoint(StableDiffusionModel model, java.nio.file.Path file) {
+        Checkpoint c = Checkpoint.open(file);
+        List<String> mine = model.layers().stream().map(l -> l.diffusersName() + " " + l.out() + "×" + l.in()).toList();
+        List<String> theirs = c.layers().stream().map(l -> l.diffusersName() + " " + l.out() + "×" + l.in()).toList();
+        if (!mine.equals(theirs)) {
+            throw new InvalidInputException(file + " does not have " + model.dir() + "'s cross-attention layers (" + theirs.size()
+                    + " K/V matrices against " + mine.size() + (theirs.size() == mine.size() ? ", of other shapes" : "") + ")");
+        }
+        TextEncoderCheck.verify(c, model.textEncoderFile());
+        return c.readWeights();
     }
 
     /** The weights, waiting for them if need be; their reading's failure, as it was thrown. */

@@ -1,15 +1,24 @@
 package dev.erasekit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.erasekit.error.CorruptFileException;
 import dev.erasekit.error.InvalidInputException;
+import dev.erasekit.error.WrongBaseException;
+import dev.erasekit.export.DeltaFile;
+import dev.erasekit.linalg.JavaBackend;
 import dev.erasekit.method.EraseMethod;
+import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.tensor.EmbeddingTransform;
 import dev.erasekit.tensor.LayerWeights;
 import dev.erasekit.tensor.WeightOverrides;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * An edit of a base model's cross-attention K/V weights: the new weights under their diffusers names,
@@ -77,6 +86,51 @@ public final class Edit {
     }
 
     /**
+     * Reads an edit file, or a LoRA, PEFT or diff file erasekit exported ({@link #export}): for those,
+     * W' = W + ΔW on the base weights (asked for only then, and refused when their fingerprint is not the
+     * file's base), rounded to the base's dtype.
+     *
+     * @param file        the file
+     * @param baseWeights the base model's K/V weights, in its reference order
+     * @return the edit
+     */
+    public static Edit read(Path file, Supplier<List<LayerWeights>> baseWeights) {
+        if (!DeltaFile.isDeltaFile(file)) return read(file);
+        DeltaFile.Contents c = DeltaFile.read(file);
+        List<LayerWeights> base = baseWeights.get();
+        String fingerprint = StableDiffusionModel.fingerprintOf(base);
+        if (!fingerprint.equals(c.baseFingerprint())) {
+            throw new WrongBaseException(file + " was made for the base model " + c.baseFingerprint()
+                    + ", but this base is " + fingerprint + "; refusing to apply it");
+        }
+        List<LayerWeights> edited = new ArrayList<>();
+        for (LayerWeights w : base) {
+            double[] delta = c.deltas().get(w.name());
+            if (delta == null) continue;
+            int[] shape = c.shapes().get(w.name());
+            if (shape[0] != w.out() || shape[1] != w.width()) {
+                throw new CorruptFileException(file + ": " + w.name() + " is " + shape[0] + "×" + shape[1]
+                        + " but the base's is " + w.out() + "×" + w.width());
+            }
+            float[] v = w.w().data().clone();
+            for (int i = 0; i < v.length; i++) v[i] = w.dtype().round((float) (v[i] + delta[i]));
+            edited.add(w.withValues(v));
+        }
+        if (edited.size() != c.deltas().size()) {
+            throw new CorruptFileException(file + " changes layers the base model does not have");
+        }
+        List<String> concepts;
+        try {
+            concepts = EditFile.JSON.readValue(c.metadata().getOrDefault("concepts", "[]"),
+                    new TypeReference<List<String>>() { });
+        } catch (JsonProcessingException e) {
+            throw new CorruptFileException(file + ": corrupt concepts metadata");
+        }
+        return new Edit(c.metadata().getOrDefault("method", "weights"), null, concepts, List.of(), List.of(), fingerprint,
+                edited.getFirst().width(), edited, null, Map.of(), Map.of());
+    }
+
+    /**
      * Writes this edit as safetensors, atomically: the edited tensors in PyTorch layout [out, in] and the
      * base dtype under {@code keys}' names, and metadata saying how it was made (format erasekit-edit/2).
      * The same edit always gives the same bytes.
@@ -86,6 +140,21 @@ public final class Edit {
      */
     public void write(Path file, KeyStyle keys) {
         EditFile.write(file, this, keys);
+    }
+
+    /**
+     * Writes this edit in another tool's format (README, "Loading an edit elsewhere"), atomically. Without
+     * the base weights the delta formats recover W from the stored W' (W = W'·M⁻¹); {@link Engine#export}
+     * computes them from the base itself and also reports the K/V error of a truncated rank.
+     *
+     * @param file    the file to write
+     * @param options format, rank and padding
+     * @return what was written
+     */
+    public ExportReport export(Path file, ExportOptions options) {
+        try (JavaBackend b = new JavaBackend()) {
+            return Exporter.export(this, null, options, file, b, null, null);
+        }
     }
 
     /**
@@ -215,6 +284,16 @@ public final class Edit {
     /** Shared factor without a copy (package-internal). */
     double[] factorOrNull() {
         return factor;
+    }
+
+    /**
+     * The CompVis (A1111, ComfyUI) key of one of the edit's layers, when the edit knows it.
+     *
+     * @param diffusersName the layer's diffusers key
+     * @return its CompVis key, if known
+     */
+    public Optional<String> compvisName(String diffusersName) {
+        return Optional.ofNullable(compvisNames.get(diffusersName));
     }
 
     /** diffusers name → CompVis/A1111 name, where known. */

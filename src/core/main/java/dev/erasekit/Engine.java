@@ -5,6 +5,7 @@ import dev.erasekit.edit.Erasure;
 import dev.erasekit.error.ErasekitException;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.error.NativeFailureException;
+import dev.erasekit.error.WrongBaseException;
 import dev.erasekit.linalg.BackendPool;
 import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.method.EraseMethod;
@@ -15,6 +16,7 @@ import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
+import dev.erasekit.tensor.FloatMatrix;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -210,6 +212,7 @@ public final class Engine implements AutoCloseable {
      */
     public GeneratedImage generate(GenerateRequest r, IntConsumer progress) {
         requireOpen();
+        requireOnnxWeights("generate");
         return generation.generate(r, progress);
     }
 
@@ -235,6 +238,7 @@ public final class Engine implements AutoCloseable {
      */
     public List<GeneratedImage> generateBatch(List<GenerateRequest> rs, IntConsumer progress) {
         requireOpen();
+        requireOnnxWeights("generate");
         return generation.generateBatch(rs, progress);
     }
 
@@ -247,6 +251,7 @@ public final class Engine implements AutoCloseable {
      */
     public void check(GenerateRequest r) {
         requireOpen();
+        requireOnnxWeights("generate");
         generation.checked(r);
     }
 
@@ -272,7 +277,49 @@ public final class Engine implements AutoCloseable {
     public void apply(Edit edit, Path out) {
         requireOpen();
         base(); // the fingerprint the writer checks the edit against
+        requireOnnxWeights("apply an edit to the ONNX model");
         EditedModelWriter.write(model, edit.overrides(), out);
+    }
+
+    /**
+     * Writes {@code edit} in another tool's format (README, "Loading an edit elsewhere"), atomically: the
+     * delta formats get the exact factors of ΔW_l = W_l·(M − I) from this engine's base weights, and with
+     * a rank below the exact one, the report gives the K/V error on the concepts' rows and on the rows of
+     * "" and the preserves (encoded here). Refuses an edit for another base.
+     *
+     * @param edit    the edit
+     * @param options format, rank and padding
+     * @param out     the file to write
+     * @return what was written
+     */
+    public ExportReport export(Edit edit, ExportOptions options, Path out) {
+        requireOpen();
+        BaseWeights w = base();
+        if (!w.fingerprint().equals(edit.baseFingerprint())) {
+            throw new WrongBaseException("the edit was made for the base model " + edit.baseFingerprint() + ", but " + model.dir()
+                    + " is " + w.fingerprint() + "; refusing to export it against this base");
+        }
+        float[] erase = null, keep = null;
+        if (options.format().delta() && options.rank() > 0) {
+            List<String> kept = new ArrayList<>(List.of(""));
+            kept.addAll(edit.preserves());
+            erase = rows(embedder.embedAll(edit.concepts()));
+            keep = rows(embedder.embedAll(kept));
+        }
+        float[] e = erase, k = keep;
+        return backends.with(b -> Exporter.export(edit, w.weights(), options, out, b, e, k));
+    }
+
+    private float[] rows(List<PromptEmbedding> prompts) {
+        return FloatMatrix.stack(prompts.stream().map(PromptEmbedding::rows).toList(), model.textWidth()).data();
+    }
+
+    /** An engine on a checkpoint's weights edits those: the ONNX UNet holds other weights. */
+    private void requireOnnxWeights(String what) {
+        options.checkpoint().ifPresent(c -> {
+            throw new InvalidInputException("this engine erases on the checkpoint " + c + ", so it cannot " + what
+                    + " (the ONNX UNet's weights are not the checkpoint's); apply its edits with apply --checkpoint");
+        });
     }
 
     private void requireOpen() {

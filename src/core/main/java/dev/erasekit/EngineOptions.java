@@ -17,13 +17,15 @@ import java.util.Optional;
  * @param warnings         where recoverable problems are reported ({@link Warnings#DEBUG_LOG})
  * @param sessionOptions   the ONNX Runtime options of each session, or empty for erasekit's defaults
  * @param retention        how long sessions stay open ({@link SessionRetention#KEEP})
+ * @param checkpoint       a checkpoint whose K/V weights erases start from instead of the ONNX UNet's ({@link Builder#checkpoint}), or empty
  */
 public record EngineOptions(Backend backend, Device device, Optional<Path> cacheDir, int eraseConcurrency, Warnings warnings,
-                            Optional<SessionOptionsFactory> sessionOptions, SessionRetention retention) {
+                            Optional<SessionOptionsFactory> sessionOptions, SessionRetention retention,
+                            Optional<Path> checkpoint) {
     /** Validates: no nulls, concurrency between 1 and 64. */
     public EngineOptions {
         if (backend == null || device == null || cacheDir == null || warnings == null || sessionOptions == null
-                || retention == null) {
+                || retention == null || checkpoint == null) {
             throw new InvalidInputException("engine options must not be null");
         }
         if (eraseConcurrency < 1 || eraseConcurrency > 64) {
@@ -58,6 +60,7 @@ public record EngineOptions(Backend backend, Device device, Optional<Path> cache
         private Warnings warnings = Warnings.DEBUG_LOG;
         private SessionOptionsFactory sessionOptions;
         private SessionRetention retention = SessionRetention.KEEP;
+        private Path checkpoint;
 
         private Builder() {
         }
@@ -150,13 +153,28 @@ public record EngineOptions(Backend backend, Device device, Optional<Path> cache
         }
 
         /**
+         * Erase on a PyTorch-side checkpoint's K/V weights (a single-file {@code .safetensors} or a diffusers
+         * folder) instead of the ONNX UNet's; the model folder still gives the text encoder and tokenizer, and
+         * its layers must be the checkpoint's. A checkpoint that carries text-encoder weights must carry the
+         * ONNX text encoder's. Such an engine erases, makes policies and exports; it does not generate or
+         * apply to the ONNX model (the weights it edits are not the ONNX UNet's).
+         *
+         * @param file the checkpoint
+         * @return this builder
+         */
+        public Builder checkpoint(Path file) {
+            checkpoint = file;
+            return this;
+        }
+
+        /**
          * The options.
          *
          * @return the options
          */
         public EngineOptions build() {
             return new EngineOptions(backend, device, cacheDir, eraseConcurrency, warnings, Optional.ofNullable(sessionOptions),
-                    retention);
+                    retention, Optional.ofNullable(checkpoint));
         }
     }
 }

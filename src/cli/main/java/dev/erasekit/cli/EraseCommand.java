@@ -4,6 +4,7 @@ import dev.erasekit.Edit;
 import dev.erasekit.Engine;
 import dev.erasekit.EraseRequest;
 import dev.erasekit.EraseResult;
+import dev.erasekit.ExportReport;
 import dev.erasekit.KeyStyle;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.io.OutputPaths;
@@ -90,6 +91,14 @@ final class EraseCommand implements Callable<Integer> {
             description = "Tensor names: diffusers (unet.load_state_dict) or compvis (A1111/ComfyUI) (default ${DEFAULT-VALUE}).")
     KeyStyle keyStyle;
 
+    @Option(names = "--checkpoint", paramLabel = "CKPT",
+            description = {"Erase on this SD v1.x checkpoint's K/V weights (single-file .safetensors or diffusers folder);",
+                    "MODEL gives the ONNX text encoder, which must be the checkpoint's. Apply with apply --checkpoint."})
+    Path checkpoint;
+
+    @CommandLine.Mixin
+    ExportMixin export = new ExportMixin();
+
     @CommandLine.Mixin
     EngineMixin engine = new EngineMixin();
 
@@ -102,7 +111,8 @@ final class EraseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         OptionChecks.atLeast("--max-concepts", maxConcepts, 0);
-        OutputPaths.checkFile(output, List.of(model), Arrays.asList(conceptsFile, preserveFile));
+        OutputPaths.checkFile(output, checkpoint == null ? List.of(model) : List.of(model, checkpoint),
+                Arrays.asList(conceptsFile, preserveFile, checkpoint));
         if (saveEmbeddings) OutputPaths.checkFile(embeddingsFile(), List.of(model), Arrays.asList(conceptsFile, preserveFile, output));
         List<String> all = new ArrayList<>(concepts), targets = new ArrayList<>(guides);
         if (conceptsFile != null) {
@@ -124,14 +134,16 @@ final class EraseCommand implements Callable<Integer> {
                     preserveScale != null ? preserveScale : Surgical.DEFAULTS.preserveScale(), Surgical.DEFAULTS.nullTolerance());
         };
         EraseRequest request = new EraseRequest(m, all, targets, keep, saveEmbeddings);
-        try (Engine e = engine.open(model, spec)) {
+        try (Engine e = Engine.open(model, engine.options(spec).checkpoint(checkpoint).build())) {
             EraseResult o = e.erase(request);
             long t0 = System.nanoTime();
-            o.edit().write(output, keyStyle);
+            ExportReport exported = null;
+            if (export.format == null) o.edit().write(output, keyStyle);
+            else exported = e.export(o.edit(), export.options(null), output);
             if (saveEmbeddings) writeEmbeddings(o);
             Map<String, Double> times = new LinkedHashMap<>(o.millis());
             times.put("write", (System.nanoTime() - t0) / 1e6);
-            print(spec.commandLine().getOut(), e.backendName(), o, times, request);
+            print(spec.commandLine().getOut(), e.backendName(), o, times, request, exported);
         }
         return 0;
     }
@@ -165,7 +177,7 @@ final class EraseCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private void print(PrintWriter out, String backend, EraseResult o, Map<String, Double> times, EraseRequest r) {
+    private void print(PrintWriter out, String backend, EraseResult o, Map<String, Double> times, EraseRequest r, ExportReport exported) {
         Edit edit = o.edit();
         List<String> all = edit.concepts(), targets = r.targets();
         String what = all.size() <= 3 ? quote(all) : all.size() + " concepts (" + quote(all.subList(0, 2)) + ", …)";
@@ -185,7 +197,11 @@ final class EraseCommand implements Callable<Integer> {
             t.append(t.isEmpty() ? "" : ", ").append(e.getKey()).append(String.format(" %.1f ms", e.getValue()));
         }
         out.printf("%n  time: %s (%d prompts encoded, the rest from the cache)%n", t, o.encoded());
-        out.printf("wrote %s (%s keys, base fingerprint %s)%n", output, keyStyle.name().toLowerCase(), edit.baseFingerprint());
+        if (exported == null) {
+            out.printf("wrote %s (%s keys, base fingerprint %s)%n", output, keyStyle.name().toLowerCase(), edit.baseFingerprint());
+        } else {
+            ExportMixin.print(out, exported);
+        }
         if (saveEmbeddings) out.printf("wrote %s (%d derived embeddings)%n", embeddingsFile(), o.derived().size());
         out.flush();
     }

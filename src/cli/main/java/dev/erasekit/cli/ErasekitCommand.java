@@ -12,7 +12,7 @@ import picocli.CommandLine;
 @Command(name = "erasekit", mixinStandardHelpOptions = true, versionProvider = ErasekitCommand.Version.class,
         description = "Erase concepts from Stable Diffusion models in closed form (UCE, RECE, surgical anchor erase).",
         subcommands = {DemoCommand.class, SolverDemoCommand.class, ValidateCommand.class, InspectCommand.class, TokenizeCommand.class, EmbedCommand.class,
-                EraseCommand.class, ApplyCommand.class, AttackCommand.class, GenerateCommand.class, ServeCommand.class, BackendsCommand.class,
+                EraseCommand.class, ExportCommand.class, ApplyCommand.class, AttackCommand.class, GenerateCommand.class, ServeCommand.class, BackendsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ErasekitCommand implements Runnable {
 
