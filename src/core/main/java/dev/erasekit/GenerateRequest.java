@@ -22,9 +22,13 @@ import java.util.Optional;
  * @param edit     an edit to apply, or empty
  * @param editMode how the edit reaches the UNet
  * @param policies per-request policies applied to the text embeddings, in order (after an embedding-mode edit)
+ * @param editFrom the fraction of the UNet calls that run before the embedding transform (embedding-mode edit
+ *                 and policies) starts to act: 0 acts on every call; e.g. 0.2 keeps the base's first fifth,
+ *                 where the image's layout is set (README, "Erasure that keeps the image's structure")
  */
 public record GenerateRequest(String prompt, String negative, long seed, int steps, double guidance, Sampler sampler, int width,
-                              int height, Optional<float[]> latents, Optional<Edit> edit, EditMode editMode, List<Policy> policies) {
+                              int height, Optional<float[]> latents, Optional<Edit> edit, EditMode editMode, List<Policy> policies,
+                              double editFrom) {
     /** Validates what needs no model: non-null text, finite guidance, non-negative sizes, steps ≥ 1. */
     public GenerateRequest {
         if (prompt == null || negative == null || sampler == null || latents == null || edit == null || editMode == null
@@ -34,6 +38,10 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
         if (steps < 1) throw new InvalidInputException("steps must be ≥ 1, got " + steps);
         if (width < 0 || height < 0) throw new InvalidInputException("width and height must be ≥ 0 (0: the model's own)");
         if (!Double.isFinite(guidance)) throw new InvalidInputException("guidance must be a finite number, got " + guidance);
+        if (!(editFrom >= 0 && editFrom < 1)) throw new InvalidInputException("the edit's start must be in [0, 1), got " + editFrom);
+        if (editFrom > 0 && edit.isPresent() && editMode == EditMode.WEIGHTS) {
+            throw new InvalidInputException("an edit that starts part-way needs the embedding edit mode (weights are the same on every step)");
+        }
         latents = latents.map(float[]::clone);
         policies = List.copyOf(policies);
     }
@@ -58,6 +66,7 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
         private Sampler sampler = Sampler.DEFAULT;
         private float[] latents;
         private Edit edit;
+        private double editFrom;
         private EditMode editMode;
         private final List<Policy> policies = new ArrayList<>();
 
@@ -193,11 +202,27 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
          *
          * @return the request
          */
+        /**
+         * Lets the first fraction of the UNet calls run without the embedding transform (default 0).
+         *
+         * @param fraction in [0, 1)
+         * @return this builder
+         */
+        public Builder editFrom(double fraction) {
+            editFrom = fraction;
+            return this;
+        }
+
+        /**
+         * The request.
+         *
+         * @return the request
+         */
         public GenerateRequest build() {
             EditMode mode = editMode != null ? editMode : edit != null && edit.sharedFactor().isPresent() ? EditMode.EMBEDDING
                     : EditMode.WEIGHTS;
             return new GenerateRequest(prompt, negative, seed, steps, guidance, sampler, width, height, Optional.ofNullable(latents),
-                    Optional.ofNullable(edit), mode, policies);
+                    Optional.ofNullable(edit), mode, policies, editFrom);
         }
     }
 }

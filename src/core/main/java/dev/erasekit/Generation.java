@@ -42,13 +42,14 @@ final class Generation {
         EmbeddingTransform transform = transform(r);
         Txt2Img.Result out;
         if (options.retention() == SessionRetention.RELEASE) {
-            out = releasing(List.of(req), Collections.singletonList(transform), weights, progress).getFirst(); // transform may be null
+            out = releasing(List.of(r), List.of(req), Collections.singletonList(transform), weights, progress).getFirst(); // transform may be null
         } else if (weights != null) {
             try (UnetSession edited = sessions.openUnet(weights.overrides())) {
                 out = new Txt2Img(model, embedder, edited, sessions.vae(), transform).generate(req, progress);
             }
         } else {
-            out = new Txt2Img(model, embedder, sessions.unet(), sessions.vae(), transform).generate(req, progress);
+            Txt2Img t = new Txt2Img(model, embedder, sessions.unet(), sessions.vae(), transform);
+            out = t.generate(req, from(r, t.calls(req)), progress);
         }
         return image(r, req, out);
     }
@@ -70,36 +71,53 @@ final class Generation {
         }
         List<Txt2Img.Result> out;
         if (options.retention() == SessionRetention.RELEASE) {
-            out = releasing(reqs, transforms, null, progress);
+            out = releasing(rs, reqs, transforms, null, progress);
         } else {
             Txt2Img t = new Txt2Img(model, embedder, sessions.unet(), sessions.vae(), null);
-            out = run(t, reqs, transforms, progress, sessions.vae());
+            out = run(t, rs, reqs, transforms, progress, sessions.vae());
         }
         List<GeneratedImage> images = new ArrayList<>();
         for (int i = 0; i < rs.size(); i++) images.add(image(rs.get(i), reqs.get(i), out.get(i)));
         return images;
     }
 
-    private static List<Txt2Img.Result> run(Txt2Img t, List<Txt2Img.Request> reqs, List<EmbeddingTransform> transforms,
-                                            IntConsumer progress, VaeDecoder vae) {
-        List<float[]> texts = new ArrayList<>();
-        for (int i = 0; i < reqs.size(); i++) texts.add(t.conditioning(reqs.get(i), transforms.get(i)));
-        List<float[]> latents = t.denoiseBatch(reqs, texts, progress);
+    private List<Txt2Img.Result> run(Txt2Img t, List<GenerateRequest> rs, List<Txt2Img.Request> reqs,
+                                            List<EmbeddingTransform> transforms, IntConsumer progress, VaeDecoder vae) {
+        List<float[]> latents = denoise(t, rs, reqs, transforms, progress);
         List<Txt2Img.Result> out = new ArrayList<>();
         for (int i = 0; i < reqs.size(); i++) out.add(t.decode(reqs.get(i), latents.get(i), vae));
         return out;
     }
 
+    /**
+     * The batch's final latents: each request's texts with its transform, and for a request whose
+     * transform starts part-way ({@link GenerateRequest#editFrom}), its untransformed texts before then.
+     */
+    private List<float[]> denoise(Txt2Img t, List<GenerateRequest> rs, List<Txt2Img.Request> reqs, List<EmbeddingTransform> transforms,
+                                  IntConsumer progress) {
+        List<float[]> texts = new ArrayList<>(), before = new ArrayList<>();
+        int[] from = new int[reqs.size()];
+        for (int i = 0; i < reqs.size(); i++) {
+            texts.add(t.conditioning(reqs.get(i), transforms.get(i)));
+            from[i] = transforms.get(i) == null ? 0 : from(rs.get(i), t.calls(reqs.get(i)));
+            before.add(from[i] == 0 ? texts.getLast() : t.conditioning(reqs.get(i), null));
+        }
+        if (options.retention() == SessionRetention.RELEASE) embedder.releaseEncoder();
+        return t.denoiseBatch(reqs, texts, before, from, progress);
+    }
+
+    /** The first UNet call the transform acts on. */
+    private static int from(GenerateRequest r, int calls) {
+        return (int) Math.round(r.editFrom() * calls);
+    }
+
     /** {@link SessionRetention#RELEASE}: sessions of their own, each closed as soon as its stage is done. */
-    private List<Txt2Img.Result> releasing(List<Txt2Img.Request> reqs, List<EmbeddingTransform> transforms, Edit weights,
-                                           IntConsumer progress) {
+    private List<Txt2Img.Result> releasing(List<GenerateRequest> rs, List<Txt2Img.Request> reqs, List<EmbeddingTransform> transforms,
+                                           Edit weights, IntConsumer progress) {
         List<float[]> latents;
         try (UnetSession u = sessions.openUnet(weights == null ? null : weights.overrides())) {
             Txt2Img t = new Txt2Img(model, embedder, u, null, null);
-            List<float[]> texts = new ArrayList<>();
-            for (int i = 0; i < reqs.size(); i++) texts.add(t.conditioning(reqs.get(i), transforms.get(i)));
-            embedder.releaseEncoder();
-            latents = t.denoiseBatch(reqs, texts, progress);
+            latents = denoise(t, rs, reqs, transforms, progress);
         }
         try (VaeDecoder v = sessions.openVae()) {
             Txt2Img t = new Txt2Img(model, embedder, null, v, null);
@@ -149,6 +167,7 @@ final class Generation {
     private String parameters(GenerateRequest r, Txt2Img.Request req) {
         String edit = r.edit().map(e -> ", Edit: " + e.methodName() + " " + e.concepts() + " (" + r.editMode().name().toLowerCase()
                 + ")").orElse("");
+        if (r.editFrom() > 0) edit += ", Edit from: " + r.editFrom();
         String policies = r.policies().isEmpty() ? ""
                 : ", Policies: " + r.policies().stream().map(Policy::id).collect(Collectors.joining("+"));
         return r.prompt() + "\nNegative prompt: " + r.negative() + "\nSteps: " + r.steps() + ", Sampler: " + r.sampler().id()

@@ -38,6 +38,8 @@ import picocli.CommandLine;
                 "write an HTML report."})
 final class DemoCommand implements Callable<Integer> {
     static final List<String> COLOURS = List.of("red", "green", "blue", "yellow"), SHAPES = List.of("circle", "square", "triangle");
+    /** The surgical@20% variant's start: the fraction of UNet calls left to the base (README, "Erasure that keeps the structure"). */
+    static final double LATE_START = 0.2;
 
     @Option(names = "--model", paramLabel = "DIR", description = "The demo model (default: the bundled models/tiny-shapes).")
     Path model;
@@ -47,6 +49,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--steps", defaultValue = "20", description = "PNDM steps (default ${DEFAULT-VALUE}).")
     int steps;
+
+    @Option(names = "--eval", description = "The evaluation setting: 8 seeds per caption, 25 steps (about 5.5 minutes on 2 cores).")
+    boolean eval;
 
 
     @Option(names = {"-o", "--output"}, defaultValue = "erasekit-demo", paramLabel = "DIR", description = "Report folder (default ${DEFAULT-VALUE}).")
@@ -61,6 +66,10 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        if (eval) {
+            seeds = 8;
+            steps = 25;
+        }
         OptionChecks.atLeast("--seeds", seeds, 1);
         OptionChecks.atLeast("--steps", steps, 1);
         Path dir = model != null ? model : bundledModel();
@@ -91,8 +100,11 @@ final class DemoCommand implements Callable<Integer> {
                 Edit edit = engine.erase(EraseRequest.builder().method(v.getValue()).concept("red").target("blue").preserves(keep)
                         .build()).edit();
                 variants.add(ValidateCommand.variant(v.getKey(), edit));
+                // the same surgical edit acting from the first fifth of the steps on: the base sets the layout (README)
+                if (v.getValue() instanceof Surgical) variants.add(ValidateCommand.variant("surgical@20%", edit, LATE_START));
             }
-            out.printf("  edits solved on %s (UCE, RECE 3 epochs, surgical with \"\" held exactly)%n", engine.backendName());
+            out.printf("  edits solved on %s (UCE, RECE 3 epochs, surgical with \"\" held exactly, and surgical from 20 %% of the steps)%n",
+                    engine.backendName());
         }
         StableDiffusionModel m = StableDiffusionModel.open(dir);
         try (ImageClassifier classifier = new ImageClassifier(dir.resolve("classifier/classifier.onnx"))) {
@@ -116,18 +128,48 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The summary side by side: rates in % with their 95 % Wilson interval, n images each; the structure
+     * columns compare each red caption's image with the base image of the same seed.
+     */
     @SuppressWarnings("unchecked")
-    private static void printSummary(PrintWriter out, Map<String, Object> summary) {
-        out.printf("%n  %-10s %22s %24s %22s%n", "variant", "red captions → red", "red captions → blue", "other colours right");
+    static void printSummary(PrintWriter out, Map<String, Object> summary) {
+        out.printf("%n  %-13s %15s %15s %15s %15s %15s %9s %9s%n", "variant", "red → not red", "red → blue", "other colours", "other shapes",
+                "same shape", "mask IoU", "\"\" drift");
         for (var e : summary.entrySet()) {
             Map<String, Object> v = (Map<String, Object>) e.getValue();
             Map<String, Object> er = (Map<String, Object>) ((Map<String, Object>) v.get("erase")).get("color_scores");
-            Map<String, Object> pr = (Map<String, Object>) ((Map<String, Object>) v.get("preserve")).get("color_scores");
+            Map<String, Object> pc = (Map<String, Object>) ((Map<String, Object>) v.get("preserve")).get("color_scores");
+            Map<String, Object> ps = (Map<String, Object>) ((Map<String, Object>) v.get("preserve")).get("shape_scores");
             Map<String, Integer> counts = (Map<String, Integer>) er.get("counts");
             int n = counts.values().stream().mapToInt(Integer::intValue).sum();
-            out.printf(Locale.ROOT, "  %-10s %21.0f%% %23.0f%% %21.0f%%%n", e.getKey(), 100.0 * counts.getOrDefault("red", 0) / n,
-                    100.0 * counts.getOrDefault("blue", 0) / n, 100 * (Double) pr.get("accuracy"));
+            Map<String, Object> st = v.get("structure") instanceof Map<?, ?> m ? (Map<String, Object>) m.get("erase") : null;
+            String same = "–", iou = "–";
+            if (st != null) {
+                Map<String, Object> r = (Map<String, Object>) ((Map<String, Object>) st.get("same_label_as_base")).get("shape_scores");
+                same = cell((Double) r.get("rate"), (List<Double>) r.get("wilson_95"));
+                iou = String.format(Locale.ROOT, "%.2f", (Double) st.get("mask_iou"));
+            }
+            out.printf(Locale.ROOT, "  %-13s %15s %15s %15s %15s %15s %9s %9.1e%n", e.getKey(),
+                    cell(n - counts.getOrDefault("red", 0), n), cell(counts.getOrDefault("blue", 0), n),
+                    cell((Double) pc.get("accuracy"), (List<Double>) pc.get("wilson_95")),
+                    cell((Double) ps.get("accuracy"), (List<Double>) ps.get("wilson_95")), same, iou, (Double) v.get("unconditional_drift"));
         }
+        Map<String, Object> any = (Map<String, Object>) summary.values().iterator().next();
+        Map<String, Object> pc = (Map<String, Object>) ((Map<String, Object>) any.get("preserve")).get("color_scores");
+        int erased = ((Map<String, Integer>) ((Map<String, Object>) ((Map<String, Object>) any.get("erase")).get("color_scores"))
+                .get("counts")).values().stream().mapToInt(Integer::intValue).sum();
+        out.printf("  %% [95 %% Wilson interval]; n = %d red-caption images, %s other-caption images%n", erased,
+                pc.get("images_with_expected_label"));
+    }
+
+    private static String cell(int k, int n) {
+        double[] w = dev.erasekit.eval.Wilson.interval(k, n);
+        return cell(n == 0 ? 0 : (double) k / n, List.of(w[0], w[1]));
+    }
+
+    private static String cell(double rate, List<Double> w) {
+        return String.format(Locale.ROOT, "%.0f [%.0f,%.0f]", 100 * rate, 100 * w.get(0), 100 * w.get(1));
     }
 
     private static String intro(Path dir) {

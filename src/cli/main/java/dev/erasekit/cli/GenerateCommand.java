@@ -69,6 +69,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--edit-mode", defaultValue = "weights", description = "weights (override the UNet's K/V) or embedding (feed M·c).")
     EditMode editMode;
 
+    @Option(names = "--edit-from", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Let the first FRACTION of the UNet calls run unedited, keeping the base image's layout (embedding mode).")
+    double editFrom;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (ONNX Runtime's GPU build, see the README).")
     Device device;
 
@@ -105,7 +109,7 @@ final class GenerateCommand implements Callable<Integer> {
             for (int b = 0; b < batch; b++) {
                 GenerateRequest.Builder r = GenerateRequest.builder(prompt).negative(negative).seed(seed + b).steps(steps)
                         .guidance(guidance).sampler(scheduler).size(width != null ? width : 0, height != null ? height : 0)
-                        .edit(edit).editMode(editMode);
+                        .edit(edit).editMode(editFrom > 0 && edit != null ? EditMode.EMBEDDING : editMode).editFrom(editFrom);
                 if (init != null) r.latents(init);
                 requests.add(r.build());
             }

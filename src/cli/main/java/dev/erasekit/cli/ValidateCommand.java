@@ -62,6 +62,10 @@ final class ValidateCommand implements Callable<Integer> {
             description = "CLIP ONNX export (optimum layout: model.onnx, vocab.json, merges.txt, preprocessor_config.json): CLIP score.")
     Path clip;
 
+    @Option(names = "--edit-from", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Let the first FRACTION of the UNet calls run unedited (the edit as its embedding transform from then on).")
+    double editFrom;
+
     @Option(names = "--steps", defaultValue = "25", description = "Inference steps (default ${DEFAULT-VALUE}).")
     int steps;
 
@@ -97,7 +101,7 @@ final class ValidateCommand implements Callable<Integer> {
         int size = m.unetConfig().sampleSize() > 0 ? Txt2Img.defaultSize(m) : 0; // 0: rows must give their size
         PromptSet erase = PromptSet.read(erasePrompts, limit, seed, guidance, size, size);
         PromptSet preserve = PromptSet.read(preservePrompts, limit, seed, guidance, size, size);
-        List<Validation.Variant> variants = List.of(Validation.Variant.base("base"), variant(edit.methodName().toUpperCase() + " edit", edit));
+        List<Validation.Variant> variants = List.of(Validation.Variant.base("base"), variant(edit.methodName().toUpperCase() + " edit", edit, editFrom));
         Validation.Settings settings = new Validation.Settings(steps, scheduler);
         Validation.check(m, variants, erase, preserve, settings);
         try (ImageClassifier c = classifier == null ? null : new ImageClassifier(classifier);
@@ -127,6 +131,14 @@ final class ValidateCommand implements Callable<Integer> {
 
     /** An edit as a validation variant: its weights, concepts and targets. */
     static Validation.Variant variant(String name, Edit edit) {
-        return new Validation.Variant(name, edit.overrides(), edit.concepts(), edit.targets());
+        return variant(name, edit, 0);
+    }
+
+    /** The edit as a variant; from {@code editFrom} of the UNet calls on when that is above 0 (its embedding transform). */
+    static Validation.Variant variant(String name, Edit edit, double editFrom) {
+        if (editFrom > 0 && edit.transform().isEmpty()) {
+            throw new dev.erasekit.error.InvalidInputException("--edit-from needs an edit with a shared factor (erasekit's own edits)");
+        }
+        return new Validation.Variant(name, edit.overrides(), edit.concepts(), edit.targets(), edit.transform().orElse(null), editFrom);
     }
 }

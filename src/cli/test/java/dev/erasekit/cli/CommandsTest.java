@@ -68,4 +68,21 @@ class CommandsTest {
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("multiples of 8"), bad.err());
     }
+
+    /** An edit that acts from half the UNet calls on: the parameters say so; a start outside [0, 1) is refused. */
+    @Test
+    void generateWithALateEdit(@TempDir Path tmp) throws Exception {
+        Path edit = tmp.resolve("e.safetensors"), out = tmp.resolve("late.png"), cache = tmp.resolve("cache");
+        assertEquals(0, CliTest.run("erase", Fixtures.tinySd().toString(), "--concept", "nudity", "--backend", "java", "--cache-dir",
+                cache.toString(), "-o", edit.toString()).code());
+        CliTest.Run r = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "nudity", "--steps", "4", "--edit",
+                edit.toString(), "--edit-from", "0.5", "--cache-dir", cache.toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String params = dev.erasekit.io.Png.text(out).get("parameters");
+        assertTrue(params.contains("(embedding), Edit from: 0.5"), params);
+        CliTest.Run bad = CliTest.run("generate", Fixtures.tinySd().toString(), "--prompt", "x", "--edit", edit.toString(),
+                "--edit-from", "1", "--cache-dir", cache.toString(), "-o", tmp.resolve("bad.png").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().strip().lines().count() == 1 && bad.err().contains("[0, 1)"), bad.err());
+    }
 }

@@ -34,6 +34,20 @@ class DemoAndValidateTest {
         double surgical = s.get("surgical").get("unconditional_drift").asDouble(), uce = s.get("UCE").get("unconditional_drift").asDouble();
         assertTrue(surgical * 100 <= uce, "surgical holds ε(∅): drift " + surgical + " vs UCE's " + uce);
         assertTrue(r.out().contains("report: "), r.out());
+        // structure against the base image of the same seed, and every rate with its count and Wilson interval
+        for (String method : new String[] {"UCE", "RECE", "surgical", "surgical@20%"}) {
+            JsonNode st = s.get(method).get("structure").get("erase");
+            assertEquals(3, st.get("images").asInt(), method);
+            double iou = st.get("mask_iou").asDouble();
+            assertTrue(iou >= 0 && iou <= 1, method + ": " + iou);
+            JsonNode shape = st.get("same_label_as_base").get("shape_scores");
+            assertTrue(shape.get("wilson_95").get(0).asDouble() <= shape.get("rate").asDouble()
+                    && shape.get("rate").asDouble() <= shape.get("wilson_95").get(1).asDouble(), shape.toString());
+            assertEquals(3, st.get("per_caption").size(), method);
+        }
+        assertTrue(s.get("base").get("structure") == null, "the base is not compared with itself");
+        assertTrue(s.get("base").get("preserve").get("color_scores").get("wilson_95").isArray());
+        assertTrue(r.out().contains("same shape") && r.out().contains("Wilson"), r.out());
     }
 
     @Test

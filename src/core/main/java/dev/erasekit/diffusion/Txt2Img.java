@@ -139,6 +139,20 @@ public final class Txt2Img implements AutoCloseable {
         return decode(r, denoise(r, conditioning(r), progress), vae);
     }
 
+    /**
+     * {@link #generate} with this pipeline's transform acting only from UNet call {@code from} on (0: on
+     * every call); the calls before it see the base model's embeddings, so the early, layout-setting steps
+     * run as the base ran them (docs/methods.md §5: the transform is per row and per call, so switching it
+     * costs nothing).
+     */
+    public Result generate(Request r, int from, IntConsumer progress) {
+        check(r);
+        if (from < 0) throw new InvalidInputException("the edit's first step must be ≥ 0, got " + from);
+        if (from == 0 || transform == null) return generate(r, progress);
+        List<float[]> before = List.of(conditioning(r, null));
+        return decode(r, denoiseBatch(List.of(r), List.of(conditioning(r)), before, new int[] {from}, progress).getFirst(), vae);
+    }
+
     /** The classifier-free guidance batch of text embeddings, [negative; prompt] (2 × 77 × width), transformed if need be. */
     public float[] conditioning(Request r) {
         return conditioning(r, transform);
@@ -167,6 +181,14 @@ public final class Txt2Img implements AutoCloseable {
      * @return each request's final latents
      */
     public List<float[]> denoiseBatch(List<Request> rs, List<float[]> texts, IntConsumer progress) {
+        return denoiseBatch(rs, texts, null, null, progress);
+    }
+
+    /**
+     * {@link #denoiseBatch(List, List, IntConsumer)} where request j uses {@code before.get(j)} instead of its
+     * texts for the UNet calls before {@code from[j]} ({@code before} null: none).
+     */
+    public List<float[]> denoiseBatch(List<Request> rs, List<float[]> texts, List<float[]> before, int[] from, IntConsumer progress) {
         Request first = rs.getFirst();
         for (Request r : rs) {
             if (r.width() != first.width() || r.height() != first.height() || r.steps() != first.steps()
@@ -203,6 +225,13 @@ public final class Txt2Img implements AutoCloseable {
                 System.arraycopy(in, 0, batch, (b + j) * n, n);
             }
             Arrays.fill(timesteps, (float) ts[i]);
+            if (before != null) {
+                for (int j = 0; j < b; j++) {
+                    float[] src = i < from[j] ? before.get(j) : texts.get(j);
+                    System.arraycopy(src, 0, allTexts, j * t, t);
+                    System.arraycopy(src, t, allTexts, (b + j) * t, t);
+                }
+            }
             float[] eps = unet.predict(batch, new long[] {2L * b, 4, lh, lw}, timesteps, allTexts, new long[] {2L * b, 77, width});
             for (int j = 0; j < b; j++) {
                 double g = rs.get(j).guidance();

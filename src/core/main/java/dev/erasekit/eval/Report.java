@@ -66,12 +66,16 @@ public final class Report {
                         boolean erased = set.equals("erase") && erases(labels.get(output), concepts);
                         o.put(erased ? "erase_rate" : "accuracy", erased ? 1 - acc : acc);
                         o.put("images_with_expected_label", expectedTotal);
+                        int k = erased ? expectedTotal - expectedHits : expectedHits;
+                        double[] w = Wilson.interval(k, expectedTotal);
+                        o.put("wilson_95", List.of(w[0], w[1]));
                     }
                     s.put(output, o);
                 }
                 v.put(set, s);
             }
             JudgeTables.summarize(v, r.images(), m.variant());
+            StructureTable.summarize(v, r.images(), m.variant());
             v.put("guidance_residual", m.guidanceResidual());
             v.put("unconditional_drift", m.unconditionalDrift());
             v.put("preserve_drift", m.preserveDrift());
@@ -111,7 +115,7 @@ public final class Report {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> first = (Map<String, Object>) summary.values().iterator().next();
-        h.append(JudgeTables.headers(first));
+        h.append(JudgeTables.headers(first)).append(StructureTable.headers(labels));
         h.append("<th>guidance residual</th><th>unconditional drift</th><th>preserve drift</th><th>PSNR (dB)</th><th>SSIM</th></tr>");
         for (Validation.VariantMetrics m : r.metrics()) {
             @SuppressWarnings("unchecked")
@@ -122,7 +126,7 @@ public final class Report {
                         .append("</td><td>")
                         .append(pct(v, "preserve", output, "accuracy")).append("</td>");
             }
-            h.append(JudgeTables.cells(v));
+            h.append(JudgeTables.cells(v)).append(StructureTable.cells(v, labels));
             h.append("<td>").append(num(m.guidanceResidual())).append("</td><td>").append(num(m.unconditionalDrift()))
                     .append("</td><td>").append(num(m.preserveDrift())).append("</td><td>").append(num(m.psnr()))
                     .append("</td><td>").append(num(m.ssim())).append("</td></tr>");
@@ -130,7 +134,9 @@ public final class Report {
         h.append("</table><p><small>erase rate: share of erase-prompt images whose label is no longer the erased one the prompt names;"
                 + " accuracy: share of images showing the label their prompt names;"
                 + " residuals and drifts: relative ε differences at sampled (x<sub>t</sub>, t); PSNR/SSIM: edited vs base images"
-                + " of the preserve prompts.</small></p>");
+                + " of the preserve prompts; mask IoU and same label: each erase-prompt image against the base image of the same prompt and"
+                + " seed (foreground by Otsu's threshold on the distance from the border colour); [low, high]: 95 % Wilson interval,"
+                + " n images.</small></p>");
         h.append(JudgeTables.perClassTable(summary, r.nudenetThreshold()));
         for (String set : List.of("erase", "preserve")) {
             PromptSet ps = set.equals("erase") ? r.erase() : r.preserve();
@@ -170,8 +176,12 @@ public final class Report {
 
     @SuppressWarnings("unchecked")
     private static String pct(Map<String, Object> v, String set, String output, String key) {
-        Object o = ((Map<String, Object>) ((Map<String, Object>) v.get(set)).get(output)).get(key);
-        return o == null ? "–" : String.format(Locale.ROOT, "%.0f %%", 100 * (Double) o);
+        Map<String, Object> m = (Map<String, Object>) ((Map<String, Object>) v.get(set)).get(output);
+        Object o = m.get(key);
+        if (o == null) return "–";
+        List<Double> w = (List<Double>) m.get("wilson_95");
+        return String.format(Locale.ROOT, "%.0f %% <small>[%.0f, %.0f] n=%d</small>", 100 * (Double) o, 100 * w.get(0), 100 * w.get(1),
+                (Integer) m.get("images_with_expected_label"));
     }
 
     private static String num(double d) {

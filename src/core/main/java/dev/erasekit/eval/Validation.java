@@ -10,6 +10,7 @@ import dev.erasekit.error.Warnings;
 import dev.erasekit.io.Png;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.ort.OrtOptions;
+import dev.erasekit.tensor.EmbeddingTransform;
 import dev.erasekit.tensor.WeightOverrides;
 import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.TextEmbedder;
@@ -36,12 +37,23 @@ public final class Validation {
 
     /**
      * A model variant: the base ({@code weights} null) or edited weights, with the concepts they erase
-     * and each concept's anchor (one for all, or one per concept) for the guidance-term residual.
+     * and each concept's anchor (one for all, or one per concept) for the guidance-term residual. With
+     * {@code editFrom} > 0 the images are generated with the edit as its embedding transform
+     * ({@code transform}, the same edit) acting only from that fraction of the UNet calls on
+     * ({@link Txt2Img#generate(Txt2Img.Request, int, java.util.function.IntConsumer)}); the mechanistic metrics stay the edit's.
      */
-    public record Variant(String name, WeightOverrides weights, List<String> concepts, List<String> anchors) {
+    public record Variant(String name, WeightOverrides weights, List<String> concepts, List<String> anchors, EmbeddingTransform transform,
+                          double editFrom) {
         public Variant {
             concepts = List.copyOf(concepts);
             anchors = List.copyOf(anchors);
+            if (!(editFrom >= 0 && editFrom < 1)) throw new InvalidInputException("the edit's start must be in [0, 1), got " + editFrom);
+            if (editFrom > 0 && transform == null) throw new InvalidInputException("a scheduled edit needs its embedding transform");
+        }
+
+        /** Edited weights acting on every step. */
+        public Variant(String name, WeightOverrides weights, List<String> concepts, List<String> anchors) {
+            this(name, weights, concepts, anchors, null, 0);
         }
 
         /** The unedited model. */
@@ -66,11 +78,19 @@ public final class Validation {
 
     /**
      * One generated image: the classifier's labels (empty without one), the exposed NudeNet classes
-     * (null without NudeNet) and 100·cos CLIP score against its prompt (null without CLIP).
+     * (null without NudeNet), 100·cos CLIP score against its prompt (null without CLIP), and against the
+     * base image of the same prompt and seed (null for the base itself): the IoU of their foreground masks
+     * ({@link Structure}) and, per classifier output, whether the label is the base image's.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Image(String set, int prompt, String text, String variant, String file, Map<String, String> labels,
-                        List<String> exposed, Double clipScore) {
+                        List<String> exposed, Double clipScore, Double maskIou, Map<String, Boolean> sameAsBase) {
+        /** This image compared with the base image {@code base} of the same prompt and seed. */
+        Image against(Image base, java.util.BitSet baseMask, java.util.BitSet mask) {
+            Map<String, Boolean> same = new LinkedHashMap<>();
+            labels.forEach((k, v) -> same.put(k, v.equals(base.labels().get(k))));
+            return new Image(set, prompt, text, variant, file, labels, exposed, clipScore, Structure.iou(baseMask, mask), same);
+        }
     }
 
     /** Per-variant numbers. */
@@ -126,22 +146,36 @@ public final class Validation {
         List<Image> images = new ArrayList<>();
         int total = variants.size() * (erase.prompts().size() + preserve.prompts().size());
         Map<String, float[]> baseImages = new LinkedHashMap<>();
+        Map<String, Image> baseJudged = new LinkedHashMap<>();
+        Map<String, java.util.BitSet> baseMasks = new LinkedHashMap<>();
         Map<String, double[]> quality = new LinkedHashMap<>();
         for (Variant v : variants) {
             double psnr = 0, ssim = 0;
             int n = 0;
-            try (Txt2Img pipe = Txt2Img.open(model, cacheRoot, v.weights(), null, OrtOptions::cpu, Warnings.DEBUG_LOG)) {
+            boolean scheduled = v.editFrom() > 0;
+            try (Txt2Img pipe = Txt2Img.open(model, cacheRoot, scheduled ? null : v.weights(), scheduled ? v.transform() : null,
+                    OrtOptions::cpu, Warnings.DEBUG_LOG)) {
                 for (PromptSet set : List.of(erase, preserve)) {
                     String kind = set == erase ? "erase" : "preserve";
                     for (int i = 0; i < set.prompts().size(); i++) {
                         PromptSet.Prompt p = set.prompts().get(i);
-                        Txt2Img.Result r = pipe.generate(request(p, s), null);
+                        Txt2Img.Request req = request(p, s);
+                        Txt2Img.Result r = scheduled ? pipe.generate(req, (int) Math.round(v.editFrom() * pipe.calls(req)), null)
+                                : pipe.generate(req, null);
                         String file = "images/" + kind + "-" + i + "-" + v.name().toLowerCase().replaceAll("[^a-z0-9]+", "_") + ".png";
                         Png.write(reportDir.resolve(file), Png.rgb(r.image(), r.imageWidth(), r.imageHeight()),
                                 Map.of("parameters", p.text() + "\nSeed: " + p.seed() + ", Variant: " + v.name()));
-                        images.add(judge(judges, kind, i, p.text(), v.name(), file, r));
-                        if (progress != null) progress.image(images.size(), total);
+                        Image judged = judge(judges, kind, i, p.text(), v.name(), file, r);
                         String key = kind + i;
+                        java.util.BitSet mask = Structure.mask(r.image(), r.imageWidth(), r.imageHeight());
+                        if (v.weights() == null) {
+                            baseJudged.put(key, judged);
+                            baseMasks.put(key, mask);
+                        } else if (baseJudged.containsKey(key)) {
+                            judged = judged.against(baseJudged.get(key), baseMasks.get(key), mask);
+                        }
+                        images.add(judged);
+                        if (progress != null) progress.image(images.size(), total);
                         if (v.weights() == null) {
                             baseImages.put(key, r.image());
                         } else if (kind.equals("preserve") && baseImages.containsKey(key)) {
@@ -170,7 +204,7 @@ public final class Validation {
         Map<String, String> labels = j.classifier() == null ? Map.of() : j.classifier().classify(x, w, h);
         List<String> exposed = j.nudenet() == null ? null : List.copyOf(j.nudenet().exposed(x, w, h, j.nudenetThreshold()));
         Double clip = j.clip() == null ? null : j.clip().score(x, w, h, text);
-        return new Image(set, prompt, text, variant, file, labels, exposed, clip);
+        return new Image(set, prompt, text, variant, file, labels, exposed, clip, null, null);
     }
 
     /** {guidance-term residual, unconditional drift, preserve drift}, at 3 timesteps × a fixed latent. */
