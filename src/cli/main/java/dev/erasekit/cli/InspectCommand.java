@@ -64,8 +64,8 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("model", m.dir().toString());
         int w = m.textWidth();
-        info.put("family", (w == 768 ? "Stable Diffusion 1.x" : w == 1024 ? "Stable Diffusion 2.x" : "Stable Diffusion 1.x architecture")
-                + " (text width " + w + ")");
+        info.put("family", m.family().family().title() + (w == 768 ? "" : " architecture") + " (text width " + w + "; "
+                + String.join("; ", m.family().reasons()) + ")");
         info.put("text_width", w);
         info.put("layout", m.layout());
         info.put("unet_block_out_channels", m.unetConfig().blockOutChannels());

@@ -34,10 +34,12 @@ public final class StableDiffusionModel {
     private final UnetConfig unetConfig;
     private final int textWidth;
     private final List<CrossAttentionLayer> layers;
+    private final ModelFamily family;
     private volatile String fingerprint;
 
     private StableDiffusionModel(Path dir, OnnxModel unet, UnetConfig unetConfig, int textWidth,
-                                 List<CrossAttentionLayer> layers) {
+                                 List<CrossAttentionLayer> layers, ModelFamily family) {
+        this.family = family;
         this.dir = dir;
         this.unet = unet;
         this.unetConfig = unetConfig;
@@ -56,6 +58,8 @@ public final class StableDiffusionModel {
             if (!Files.exists(dir.resolve(part))) throw new CorruptFileException(dir + ": " + part + " is missing");
         }
         OnnxModel unet = OnnxModel.read(unetFile);
+        ModelFamily family = ModelFamily.detect(dir, unet.inputNames());
+        family.requireSupported(dir);
         UnetConfig config = UnetConfig.read(dir.resolve("unet/config.json"));
         List<CrossAttentionLayer> layers = CrossAttentionLocator.locate(unet, config);
         if (config == null) config = UnetConfig.inferred(unet, layers);
@@ -66,7 +70,7 @@ public final class StableDiffusionModel {
                         + " but the text encoder produces width " + textWidth + " (text encoder and UNet do not match)");
             }
         }
-        return new StableDiffusionModel(dir, unet, config, textWidth, layers);
+        return new StableDiffusionModel(dir, unet, config, textWidth, layers, family);
     }
 
     private static int textWidth(Path dir, int fallback) {
@@ -92,6 +96,11 @@ public final class StableDiffusionModel {
 
     public Path dir() {
         return dir;
+    }
+
+    /** The model's family and the evidence (always SD v1.x: {@link #open} refuses the others). */
+    public ModelFamily family() {
+        return family;
     }
 
     public OnnxModel unet() {
