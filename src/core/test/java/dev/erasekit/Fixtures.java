@@ -33,6 +33,11 @@ public final class Fixtures {
         return p;
     }
 
+    /** tiny-sd2 (SD 2.x architecture: width 48, pad "!", linear projections), weights inline. */
+    public static Path tinySd2() {
+        return path("tiny-sd2/tiny-sd2-onnx");
+    }
+
     /** tiny-sd-wide (width 128). */
     public static Path tinySdWide() {
         return path("tiny-sd-wide/tiny-sd-onnx");

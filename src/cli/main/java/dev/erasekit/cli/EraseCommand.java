@@ -72,6 +72,11 @@ final class EraseCommand implements Callable<Integer> {
     @Option(names = "--preserve-scale", description = "s_p (UCE: max(0.1, 1/retained prompts)) or α (surgical: 0.1).")
     Double preserveScale;
 
+    @Option(names = "--rows", defaultValue = "2023", paramLabel = "2023|2025",
+            description = {"UCE's token rows: 2023 (default; the 2023 script's, which RECE builds on: every row from the concept's",
+                    "last word token on, all 77 of each kept prompt) or 2025 (the 2025 rewrite's: one row per prompt)."})
+    String rows;
+
     @Option(names = "--preset", description = "RECE reference settings: nudity, unsafe, artist, object.")
     Rece.Preset preset;
 
@@ -128,7 +133,7 @@ final class EraseCommand implements Callable<Integer> {
         List<String> keep = new ArrayList<>(preserves);
         if (preserveFile != null) keep.addAll(PromptFiles.lines(preserveFile));
         EraseMethod m = switch (method) {
-            case UCE -> new Uce(lambda != null ? lambda : 0.5, eraseScale, preserveScale);
+            case UCE -> new Uce(lambda != null ? lambda : 0.5, eraseScale, preserveScale, uceRows());
             case RECE -> rece();
             case SURGICAL -> new Surgical(lambda != null ? lambda : Surgical.DEFAULTS.lambda(),
                     preserveScale != null ? preserveScale : Surgical.DEFAULTS.preserveScale(), Surgical.DEFAULTS.nullTolerance());
@@ -146,6 +151,14 @@ final class EraseCommand implements Callable<Integer> {
             print(spec.commandLine().getOut(), e.backendName(), o, times, request, exported);
         }
         return 0;
+    }
+
+    private Uce.Rows uceRows() {
+        return switch (rows) {
+            case "2023" -> Uce.Rows.Y2023;
+            case "2025" -> Uce.Rows.Y2025;
+            default -> throw new InvalidInputException("--rows must be 2023 or 2025, got " + rows);
+        };
     }
 
     private Rece rece() {

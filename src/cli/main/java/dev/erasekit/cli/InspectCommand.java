@@ -3,6 +3,7 @@ package dev.erasekit.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.erasekit.model.CrossAttentionLayer;
+import dev.erasekit.model.ModelFamily;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.model.UnetConfig;
 import java.io.PrintWriter;
@@ -64,7 +65,8 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("model", m.dir().toString());
         int w = m.textWidth();
-        info.put("family", m.family().family().title() + (w == 768 ? "" : " architecture") + " (text width " + w + "; "
+        boolean realWidth = m.family().family() == ModelFamily.Family.SD1 ? w == 768 : w == 1024;
+        info.put("family", m.family().family().title() + (realWidth ? "" : " architecture") + " (text width " + w + "; "
                 + String.join("; ", m.family().reasons()) + ")");
         info.put("text_width", w);
         info.put("layout", m.layout());

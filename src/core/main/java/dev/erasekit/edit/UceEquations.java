@@ -34,13 +34,9 @@ public final class UceEquations {
             throw new IllegalArgumentException(concepts.size() + " concepts but " + guides.size() + " guides");
         }
         List<FloatMatrix> erase = new ArrayList<>(), guide = new ArrayList<>();
-        for (int i = 0; i < concepts.size(); i++) {
-            TokenAlignment a = TokenAlignment.of(concepts.get(i), guides.get(i));
-            erase.add(a.eraseRows());
-            guide.add(a.guideRows());
-        }
+        pairs(concepts, guides, s, erase, guide);
         int d = layers.getFirst().width();
-        FloatMatrix preserve = FloatMatrix.stack(retain.stream().map(PromptEmbedding::rows).toList(), d);
+        FloatMatrix preserve = preserved(retain, s, d);
         return NormalEquations.uniform(layers, FloatMatrix.stack(erase, d), new Targets.Guide(FloatMatrix.stack(guide, d)),
                 preserve, s.lambda(), s.eraseScale(), s.preserveScaleFor(retain.size()));
     }
@@ -52,15 +48,37 @@ public final class UceEquations {
     public static SharedFactor factor(List<PromptEmbedding> concepts, List<PromptEmbedding> guides, List<PromptEmbedding> retain,
                                       Uce s, NormalEquationSolver solver, StageTimes times) {
         List<FloatMatrix> erase = new ArrayList<>(), guide = new ArrayList<>();
-        for (int i = 0; i < concepts.size(); i++) {
-            TokenAlignment a = TokenAlignment.of(concepts.get(i), guides.get(i));
-            erase.add(a.eraseRows());
-            guide.add(a.guideRows());
-        }
+        pairs(concepts, guides, s, erase, guide);
         int d = concepts.getFirst().rows().cols();
-        FloatMatrix preserve = retain.isEmpty() ? FloatMatrix.zeros(0, d)
-                : FloatMatrix.stack(retain.stream().map(PromptEmbedding::rows).toList(), d);
+        FloatMatrix preserve = preserved(retain, s, d);
         return factor(erase, guide, preserve, s, retain.size(), solver, times);
+    }
+
+    /** Each concept's rows and its guide's, paired as {@code s.rows()} says ({@link Uce.Rows}). */
+    private static void pairs(List<PromptEmbedding> concepts, List<PromptEmbedding> guides, Uce s, List<FloatMatrix> erase,
+                              List<FloatMatrix> guide) {
+        for (int i = 0; i < concepts.size(); i++) {
+            if (s.rows() == Uce.Rows.Y2025) {
+                erase.add(lastWordRow(concepts.get(i)));
+                guide.add(lastWordRow(guides.get(i)));
+            } else {
+                TokenAlignment a = TokenAlignment.of(concepts.get(i), guides.get(i));
+                erase.add(a.eraseRows());
+                guide.add(a.guideRows());
+            }
+        }
+    }
+
+    /** The retained prompts' rows: all 77 of each (2023), or the last word token's (2025). */
+    private static FloatMatrix preserved(List<PromptEmbedding> retain, Uce s, int d) {
+        if (retain.isEmpty()) return FloatMatrix.zeros(0, d);
+        return FloatMatrix.stack(retain.stream().map(p -> s.rows() == Uce.Rows.Y2025 ? lastWordRow(p) : p.rows()).toList(), d);
+    }
+
+    /** The row of a prompt's last word token (its BOS row when it has none). */
+    private static FloatMatrix lastWordRow(PromptEmbedding p) {
+        int i = p.tokens().lastWordIndex();
+        return p.slice(i, i + 1);
     }
 
     /**

@@ -13,14 +13,16 @@ import java.util.List;
  * Which Stable Diffusion family a model folder holds, read from the model's own files (its pipeline
  * index, the UNet, text-encoder, tokenizer and scheduler configs, the UNet graph's inputs), with the
  * evidence. SD 2.x and SDXL differ from SD v1.x in ways an SD v1.x reading gets silently wrong (the
- * tokenizer's padding token, v-prediction, the pooled text path, two text encoders), so
- * {@link #requireSupported} refuses them: erasekit runs SD v1.x only for now.
+ * tokenizer's padding token, v-prediction, the pooled text path, two text encoders). SD v1.x and SD 2.x
+ * with epsilon prediction run (the tokenizer pads as the model's tokenizer says); {@link #requireSupported}
+ * refuses SD 2.x v-prediction and SDXL, which erasekit does not run yet.
  * Immutable; thread-safe.
  *
- * @param family  the family
- * @param reasons the files and values that say so (for {@code inspect} and the refusal)
+ * @param family      the family
+ * @param vPrediction whether the scheduler config says {@code prediction_type: v_prediction}
+ * @param reasons     the files and values that say so (for {@code inspect} and the refusal)
  */
-public record ModelFamily(Family family, List<String> reasons) {
+public record ModelFamily(Family family, boolean vPrediction, List<String> reasons) {
     /** The families. */
     public enum Family {
         /** SD v1.x: CLIP ViT-L/14 text model (quick_gelu), EOS padding, epsilon prediction. */
@@ -64,15 +66,14 @@ public record ModelFamily(Family family, List<String> reasons) {
         if (unet != null && unet.path("use_linear_projection").asBoolean(false)) sd2.add("unet/config.json: use_linear_projection true");
         if (text != null && "gelu".equals(text.path("hidden_act").asText(null))) sd2.add("text_encoder/config.json: hidden_act gelu");
         if (tokens != null && "!".equals(padToken(tokens))) sd2.add("tokenizer: pad token \"!\"");
-        if (scheduler != null && "v_prediction".equals(scheduler.path("prediction_type").asText(null))) {
-            sd2.add("scheduler: prediction_type v_prediction");
-        }
-        if (!xl.isEmpty()) return new ModelFamily(Family.SDXL, List.copyOf(xl));
-        if (!sd2.isEmpty()) return new ModelFamily(Family.SD2, List.copyOf(sd2));
+        boolean v = scheduler != null && "v_prediction".equals(scheduler.path("prediction_type").asText(null));
+        if (v) sd2.add("scheduler: prediction_type v_prediction");
+        if (!xl.isEmpty()) return new ModelFamily(Family.SDXL, v, List.copyOf(xl));
+        if (!sd2.isEmpty()) return new ModelFamily(Family.SD2, v, List.copyOf(sd2));
         if (text != null && "quick_gelu".equals(text.path("hidden_act").asText(null))) sd1.add("text_encoder/config.json: hidden_act quick_gelu");
         if (unet != null) sd1.add("unet/config.json: conv projections, no added embeddings");
         if (tokens == null || !"!".equals(padToken(tokens))) sd1.add("tokenizer: pads with <|endoftext|>");
-        return new ModelFamily(Family.SD1, List.copyOf(sd1));
+        return new ModelFamily(Family.SD1, false, List.copyOf(sd1));
     }
 
     private static String padToken(JsonNode tokens) {
@@ -94,12 +95,12 @@ public record ModelFamily(Family family, List<String> reasons) {
         return family.title() + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")");
     }
 
-    /** Refuses every family but SD v1.x, with the evidence, rather than run it as SD v1.x. */
+    /** Refuses SDXL and v-prediction, with the evidence, rather than run them as SD v1.x. */
     public void requireSupported(Path dir) {
-        if (family != Family.SD1) {
-            throw new InvalidInputException(dir + " is a " + family.title() + " model (" + String.join("; ", reasons) + "); erasekit"
-                    + " runs Stable Diffusion v1.x models only so far,"
-                    + " and refuses this one rather than read it as v1.x (its padding, prediction or text path differ)");
+        if (family == Family.SDXL || vPrediction) {
+            throw new InvalidInputException(dir + " is a " + family.title() + (vPrediction ? " v-prediction" : "") + " model ("
+                    + String.join("; ", reasons) + "); erasekit runs Stable Diffusion v1.x and 2.x (epsilon) models only so far,"
+                    + " and refuses this one rather than read it as v1.x (its prediction or text path differ)");
         }
     }
 }

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * (docs/methods.md §1): NFC-normalise (the part of ftfy's {@code fix_text} that matters for well-formed
  * text), collapse whitespace, lower-case; split with CLIP's regex; map each UTF-8 byte to CLIP's
  * printable byte alphabet; apply the merges ({@code merges.txt} lines 1…48,894) with {@code </w>}
- * marking word ends; BOS 49406, EOS 49407, padded with 49407 to 77.
+ * marking word ends; BOS 49406, EOS 49407, padded to 77 with the tokenizer's pad token: EOS for SD v1.x,
+ * {@code "!"} (id 0) for SD 2.x (its {@code special_tokens_map.json}).
  * <p>
  * Written in Java rather than using onnxruntime-extensions' CLIPTokenizer op because the custom-op
  * library is a separate native download per platform, while this is ~150 lines that reproduce every
@@ -40,12 +41,14 @@ public final class ClipTokenizer {
 
     private final Map<String, Integer> vocab;
     private final Map<String, Integer> ranks;
+    private final int pad;
     private static final int CACHED_LENGTH = 64, CACHE_ENTRIES = 100_000;
     private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
 
-    private ClipTokenizer(Map<String, Integer> vocab, Map<String, Integer> ranks) {
+    private ClipTokenizer(Map<String, Integer> vocab, Map<String, Integer> ranks, int pad) {
         this.vocab = vocab;
         this.ranks = ranks;
+        this.pad = pad;
     }
 
     /** Loads {@code vocab.json} and {@code merges.txt} from a model's {@code tokenizer/} folder. */
@@ -62,12 +65,29 @@ public final class ClipTokenizer {
                     || vocab.get("<|endoftext|>") == null || vocab.get("<|endoftext|>") != EOS) {
                 throw new CorruptFileException(vocabFile + " is not the CLIP vocabulary (BOS/EOS are not 49406/49407)");
             }
-            return new ClipTokenizer(vocab, ranks);
+            return new ClipTokenizer(vocab, ranks, padId(tokenizerDir, vocab));
         } catch (NoSuchFileException e) {
             throw new CorruptFileException("tokenizer file missing: " + e.getFile());
         } catch (IOException e) {
             throw new CorruptFileException("cannot read the tokenizer in " + tokenizerDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The pad token's id: {@code special_tokens_map.json}'s {@code pad_token} (a string or {"content": …}), EOS without one. */
+    private static int padId(Path dir, Map<String, Integer> vocab) throws IOException {
+        Path f = dir.resolve("special_tokens_map.json");
+        if (!Files.exists(f)) return EOS;
+        com.fasterxml.jackson.databind.JsonNode p = new ObjectMapper().readTree(f.toFile()).path("pad_token");
+        String token = p.isTextual() ? p.asText() : p.path("content").asText(null);
+        if (token == null) return EOS;
+        Integer id = vocab.get(token);
+        if (id == null) throw new CorruptFileException(f + ": the pad token \"" + token + "\" is not in vocab.json");
+        return id;
+    }
+
+    /** The id prompts are padded with (49407 for SD v1.x, 0 for SD 2.x). */
+    public int padId() {
+        return pad;
     }
 
     /** Tokenizes one prompt to 77 ids; content past 75 tokens is cut off (see {@link Tokens#truncated()}). */
@@ -92,8 +112,9 @@ public final class ClipTokenizer {
         }
         int content = Math.min(pieces.size(), MAX_LENGTH - 2);
         int[] ids = new int[MAX_LENGTH];
-        java.util.Arrays.fill(ids, EOS);
+        java.util.Arrays.fill(ids, pad);
         ids[0] = BOS;
+        ids[content + 1] = EOS;
         for (int i = 0; i < content; i++) {
             Integer id = vocab.get(pieces.get(i));
             if (id == null) {

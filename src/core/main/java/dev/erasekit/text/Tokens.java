@@ -3,8 +3,8 @@ package dev.erasekit.text;
 import java.util.List;
 
 /**
- * One prompt, tokenized as Stable Diffusion does: {@code ids} is BOS, up to 75 content tokens, EOS,
- * padded with EOS (49407) to 77. {@code pieces} are the BPE pieces of the content tokens.
+ * One prompt, tokenized as Stable Diffusion does: {@code ids} is BOS, up to 75 content tokens, EOS, then
+ * the tokenizer's pad token to 77 (EOS 49407 for SD v1.x, "!" = 0 for SD 2.x). {@code pieces} are the BPE pieces of the content tokens.
  * Immutable (arrays not copied: treat them as read-only); thread-safe.
  *
  * @param truncated how many content tokens were cut off past the 75 that fit
