@@ -76,6 +76,31 @@ class Sd2Test {
         assertEquals(1, ((Number) edit.solveInfo().get("rank")).intValue(), "one erase row: a rank-1 edit");
     }
 
+    /** SD 2.1 768-v's scheduler (DDIM, v_prediction) on the same UNet: the reference's ddim_vpred run. */
+    @Test
+    void vPredictionDdimMatchesDiffusers(@TempDir Path tmp) throws Exception {
+        Path src = Fixtures.tinySd2(), dir = tmp.resolve("v");
+        for (String part : List.of("unet", "text_encoder", "tokenizer", "vae_decoder")) {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.createSymbolicLink(dir.resolve(part), src.resolve(part).toRealPath());
+        }
+        java.nio.file.Files.createSymbolicLink(dir.resolve("model_index.json"), src.resolve("model_index.json").toRealPath());
+        java.nio.file.Files.createDirectories(dir.resolve("scheduler"));
+        java.nio.file.Files.writeString(dir.resolve("scheduler/scheduler_config.json"), """
+                {"_class_name": "DDIMScheduler", "num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012,
+                 "beta_schedule": "scaled_linear", "clip_sample": false, "set_alpha_to_one": false, "steps_offset": 1,
+                 "prediction_type": "v_prediction"}""");
+        StableDiffusionModel model = StableDiffusionModel.open(dir);
+        assertTrue(model.family().vPrediction(), model.family().describe());
+        float[] init = Npy.read(REF.resolve("pipeline_init_latents.npy")).floats();
+        try (Txt2Img pipe = Txt2Img.open(model, tmp, null, null, OrtOptions::cpu, Warnings.DEBUG_LOG)) {
+            Txt2Img.Result r = pipe.generate(new Txt2Img.Request("a photo of a cat", "", 0, 10, 7.5, "ddim", 16, 16, init), null);
+            double e = Dense.relativeError(r.latents(), Npy.read(REF.resolve("pipeline_ddim_vpred_final_latents.npy")).floats());
+            System.out.printf("tiny-sd2 DDIM v-prediction: final latents %.2e relative%n", e);
+            assertTrue(e <= 1e-3, "final latents relative error " + e);
+        }
+    }
+
     @Test
     void pndmPipelineMatchesDiffusers(@TempDir Path tmp) {
         StableDiffusionModel model = StableDiffusionModel.open(Fixtures.tinySd2());

@@ -24,6 +24,11 @@ final class DdimScheduler implements Scheduler {
     }
 
     @Override
+    public double alphaBar(int i) {
+        return alphas[(int) timesteps()[i]];
+    }
+
+    @Override
     public double[] timesteps() {
         return timesteps;
     }

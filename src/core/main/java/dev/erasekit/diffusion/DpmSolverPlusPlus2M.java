@@ -29,6 +29,11 @@ final class DpmSolverPlusPlus2M implements Scheduler {
     }
 
     @Override
+    public double alphaBar(int i) {
+        return alphas[(int) timesteps()[i]];
+    }
+
+    @Override
     public double[] timesteps() {
         return timesteps;
     }

@@ -46,6 +46,11 @@ final class PndmScheduler implements Scheduler {
     }
 
     @Override
+    public double alphaBar(int i) {
+        return alphas[(int) timesteps()[i]];
+    }
+
+    @Override
     public double[] timesteps() {
         return timesteps;
     }

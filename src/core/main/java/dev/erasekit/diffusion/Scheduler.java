@@ -27,6 +27,13 @@ public interface Scheduler {
         return sample;
     }
 
+    /**
+     * ᾱ at call i, the signal level of the UNet's input there (σ-schedulers: 1/(σ²+1)); a v-prediction
+     * model's output becomes ε = √ᾱ·v + √(1−ᾱ)·x_in with it (Salimans & Ho 2022), the conversion diffusers'
+     * schedulers apply.
+     */
+    double alphaBar(int i);
+
     /** x_{i+1} from ε at call i; {@code noise} is used only by stochastic schedulers. */
     float[] step(float[] eps, int i, float[] sample, NoiseSource noise);
 

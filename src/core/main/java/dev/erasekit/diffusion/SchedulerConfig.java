@@ -48,10 +48,15 @@ public record SchedulerConfig(String className, int trainSteps, double betaStart
         if (c.stepsOffset < 0 || c.stepsOffset >= c.trainSteps) {
             throw new CorruptFileException("scheduler config: steps_offset " + c.stepsOffset + " is outside [0, " + c.trainSteps + ")");
         }
-        if (!c.predictionType.equals("epsilon")) {
-            throw new CorruptFileException("prediction_type " + c.predictionType + " is not supported (SD v1.x predicts epsilon)");
+        if (!c.predictionType.equals("epsilon") && !c.predictionType.equals("v_prediction")) {
+            throw new CorruptFileException("prediction_type " + c.predictionType + " is not supported (epsilon and v_prediction are)");
         }
         return c;
+    }
+
+    /** Whether the model predicts v = √ᾱ·ε − √(1−ᾱ)·x₀ (SD 2.x 768-v) rather than ε. */
+    public boolean vPrediction() {
+        return predictionType.equals("v_prediction");
     }
 
     /** β_t: "scaled_linear" (linspace of √β, squared) or "linear". */

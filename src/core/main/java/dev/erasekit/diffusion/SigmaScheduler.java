@@ -29,6 +29,11 @@ abstract class SigmaScheduler implements Scheduler {
     }
 
     @Override
+    public double alphaBar(int i) {
+        return 1 / (sigmas[i] * sigmas[i] + 1);
+    }
+
+    @Override
     public double initNoiseSigma() {
         return sigmas[0];
     }

@@ -219,8 +219,10 @@ public final class Txt2Img implements AutoCloseable {
         float[] timesteps = new float[2 * b];
         for (int i = 0; i < ts.length; i++) {
             float[] batch = new float[2 * b * n];
+            float[][] ins = new float[b][];
             for (int j = 0; j < b; j++) {
                 float[] in = schedulers.get(j).scaleModelInput(xs.get(j), i);
+                ins[j] = in;
                 System.arraycopy(in, 0, batch, j * n, n);
                 System.arraycopy(in, 0, batch, (b + j) * n, n);
             }
@@ -237,6 +239,10 @@ public final class Txt2Img implements AutoCloseable {
                 double g = rs.get(j).guidance();
                 float[] guided = new float[n];
                 for (int k = 0; k < n; k++) guided[k] = (float) (eps[j * n + k] + g * (eps[(b + j) * n + k] - eps[j * n + k]));
+                if (schedulerConfig.vPrediction()) { // guidance is affine in v, so guide v, then ε = √ᾱ·v + √(1−ᾱ)·x_in
+                    double ab = schedulers.get(j).alphaBar(i), sa = Math.sqrt(ab), sb = Math.sqrt(1 - ab);
+                    for (int k = 0; k < n; k++) guided[k] = (float) (sa * guided[k] + sb * ins[j][k]);
+                }
                 float[] x = schedulers.get(j).step(guided, i, xs.get(j), noises.get(j));
                 requireFinite(x, "the latents after step " + (i + 1));
                 xs.set(j, x);

@@ -14,8 +14,8 @@ import java.util.List;
  * index, the UNet, text-encoder, tokenizer and scheduler configs, the UNet graph's inputs), with the
  * evidence. SD 2.x and SDXL differ from SD v1.x in ways an SD v1.x reading gets silently wrong (the
  * tokenizer's padding token, v-prediction, the pooled text path, two text encoders). SD v1.x and SD 2.x
- * with epsilon prediction run (the tokenizer pads as the model's tokenizer says); {@link #requireSupported}
- * refuses SD 2.x v-prediction and SDXL, which erasekit does not run yet.
+ * (epsilon or v-prediction) run (the tokenizer pads as the model's tokenizer says, the schedulers turn v into
+ * ε); {@link #requireSupported} refuses SDXL, which erasekit does not run yet.
  * Immutable; thread-safe.
  *
  * @param family      the family
@@ -97,10 +97,10 @@ public record ModelFamily(Family family, boolean vPrediction, List<String> reaso
 
     /** Refuses SDXL and v-prediction, with the evidence, rather than run them as SD v1.x. */
     public void requireSupported(Path dir) {
-        if (family == Family.SDXL || vPrediction) {
-            throw new InvalidInputException(dir + " is a " + family.title() + (vPrediction ? " v-prediction" : "") + " model ("
-                    + String.join("; ", reasons) + "); erasekit runs Stable Diffusion v1.x and 2.x (epsilon) models only so far,"
-                    + " and refuses this one rather than read it as v1.x (its prediction or text path differ)");
+        if (family == Family.SDXL) {
+            throw new InvalidInputException(dir + " is a " + family.title() + " model (" + String.join("; ", reasons) + "); erasekit"
+                    + " runs Stable Diffusion v1.x and 2.x models only so far, and refuses this one rather than read it as v1.x (two"
+                    + " text encoders and a pooled text path)");
         }
     }
 }
