@@ -24,9 +24,20 @@ public record Uce(double lambda, double eraseScale, Double preserveScale, Rows r
      * text reaches. {@code Y2025}: the 2025 rewrite's (uce_sd_erase.py) — one row per prompt, at its last
      * word token (the BOS row for "" and " ").
      */
-    public enum Rows { Y2023, Y2025 }
+    public enum Rows {
+        /** The 2023 script's rows (the default). */
+        Y2023,
+        /** The 2025 rewrite's rows: one per prompt. */
+        Y2025
+    }
 
-    /** The 2023 rows. */
+    /**
+     * UCE with the 2023 rows.
+     *
+     * @param lambda        λ ≥ 0
+     * @param eraseScale    s_e ≥ 0
+     * @param preserveScale s_p ≥ 0, or null for the reference's default
+     */
     public Uce(double lambda, double eraseScale, Double preserveScale) {
         this(lambda, eraseScale, preserveScale, Rows.Y2023);
     }
