@@ -8,7 +8,7 @@
 # it; prints the table. Needs ./erasekit built (./run-tests) and /usr/bin/time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-model=${ERASEKIT_SD14:?ERASEKIT_SD14 is not set: build the full-size fixture with ../shared/tools/sd14-random and point it at its sd-v1-4-random-onnx folder}
+model=${ERASEKIT_SD14:?ERASEKIT_SD14 is not set: build the full-size fixture with tools/sd14-random and point it at its sd-v1-4-random-onnx folder}
 [[ -f "$model/unet/model.onnx" ]] || { echo "cli-sd14: $model has no unet/model.onnx" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "cli-sd14: needs GNU time (/usr/bin/time; Debian package 'time')" >&2; exit 1; }
 out=${1:-$(mktemp -d -t erasekit-cli-sd14.XXXXXX)}

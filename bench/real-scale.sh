@@ -4,7 +4,7 @@
 #   1. PyTorch peers of the UCE solve at the same shapes (bench/peers/uce_torch.py);
 #   2. EraseBench (uce, uceFactor, rece at 1/100/1000 concepts, openblas);
 #   3. EngineBench (Engine.erase on the full-size fixture) and UnetStepBench (one CFG UNet call at 256², 512²);
-#   4. diffusers' own UNet timings (the fixture's timing.py), when SD14_TOOL points at ../shared/tools/sd14-random;
+#   4. diffusers' own UNet timings (the fixture's timing.py), when SD14_TOOL points at tools/sd14-random;
 #   5. the CLI (bench/cli-sd14.sh).
 #
 #   ERASEKIT_SD14=/path/to/sd-v1-4-random-onnx [SD14_TOOL=/path/to/sd14-random SD14_OUT_ROOT=...] bench/real-scale.sh OUT_DIR
@@ -12,7 +12,7 @@
 # Needs ./run-tests to have built bench/target/benchmarks.jar and ./erasekit; Debian's python3-torch for 1 and 4.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-: "${ERASEKIT_SD14:?ERASEKIT_SD14 is not set: build the full-size fixture with ../shared/tools/sd14-random}"
+: "${ERASEKIT_SD14:?ERASEKIT_SD14 is not set: build the full-size fixture with tools/sd14-random}"
 out=${1:?usage: bench/real-scale.sh OUT_DIR}
 mkdir -p "$out"
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java

@@ -1,6 +1,6 @@
 """Loads an erasekit kohya LoRA with diffusers' own loader and checks what it does to every attn2 to_k/to_v.
 
-usage: PYTHONPATH=<diffusers src>:... python3 diffusers_lora_check.py UNET_CONFIG.json LORA.safetensors
+usage: PYTHONPATH=<tools/sd14-random/src/{diffusers,transformers,huggingface_hub}/src, …/ftfy, …/stubs> /usr/bin/python3 diffusers_lora_check.py UNET_CONFIG.json LORA.safetensors
 
 Builds a UNet2DConditionModel from the config (random weights: the check is about the LoRA's names, shapes and
 scale, not the base), loads the LoRA through LoraLoaderMixin.lora_state_dict + load_lora_into_unet (the code

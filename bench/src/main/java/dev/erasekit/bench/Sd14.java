@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The full-size SD v1.4-architecture fixture ({@code ../shared/tools/sd14-random/}, random weights,
+ * The full-size SD v1.4-architecture fixture ({@code tools/sd14-random/}, random weights,
  * 3.4 GB UNet) that the real-scale benchmarks run on: its folder comes from {@code ERASEKIT_SD14}. It
  * cannot be bundled; {@link BenchMain} leaves these benchmarks out, saying so, when it is not set.
  */
@@ -18,7 +18,7 @@ final class Sd14 {
     static String unavailableReason() {
         String dir = System.getenv(ENV);
         if (dir == null || dir.isBlank()) {
-            return ENV + " is not set (build the full-size fixture with ../shared/tools/sd14-random and point " + ENV
+            return ENV + " is not set (build the full-size fixture with tools/sd14-random/run_all.sh and point " + ENV
                     + " at its sd-v1-4-random-onnx folder)";
         }
         if (!Files.isRegularFile(Path.of(dir, "unet", "model.onnx"))) return ENV + "=" + dir + " has no unet/model.onnx";
