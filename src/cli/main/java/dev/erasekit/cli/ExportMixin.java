@@ -3,8 +3,8 @@ package dev.erasekit.cli;
 import dev.erasekit.ExportFormat;
 import dev.erasekit.ExportOptions;
 import dev.erasekit.ExportReport;
+import dev.erasekit.error.InvalidInputException;
 import java.io.PrintWriter;
-import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -49,9 +49,11 @@ final class ExportMixin {
     static final class FormatConverter implements CommandLine.ITypeConverter<ExportFormat> {
         @Override
         public ExportFormat convert(String value) {
-            for (ExportFormat f : ExportFormat.values()) if (f.cliName().equals(value)) return f;
-            throw new CommandLine.TypeConversionException("unknown format '" + value + "'; choose one of "
-                    + Arrays.stream(ExportFormat.values()).map(ExportFormat::cliName).toList());
+            try {
+                return ExportFormat.ofCliName(value);
+            } catch (InvalidInputException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

@@ -64,12 +64,8 @@ public final class LowRankDelta {
      * @param base W of every edited layer
      */
     public static List<Layer> fromBase(double[] m, int d, List<LayerWeights> base, LinalgBackend backend) {
-        double[] dm = minusIdentity(m, d);
-        double[] q = rowBasis(dm, d);
-        int r = q.length / d;
-        double[] dq = new double[d * r];
-        if (r > 0) backend.gemm(false, false, d, r, d, 1.0, dm, q, 0.0, dq);
-        return layers(base, dq, q, d, r, backend);
+        double[][] qdq = basis(m, d, backend);
+        return layers(base, qdq[1], qdq[0], d, qdq[0].length / d, backend);
     }
 
     /**
@@ -79,12 +75,20 @@ public final class LowRankDelta {
      * @param edited W' of every edited layer
      */
     public static List<Layer> fromEdited(double[] m, int d, List<LayerWeights> edited, LinalgBackend backend) {
+        double[][] qdq = basis(m, d, backend);
+        double[] q = qdq[0], dq = qdq[1];
+        int r = q.length / d;
+        return layers(edited, r == 0 ? dq : solve(m, d, dq, r, backend), q, d, r, backend);
+    }
+
+    /** {Q, D·Q}: D = M − I's row basis (d×r) and D·Q (d×r). */
+    private static double[][] basis(double[] m, int d, LinalgBackend backend) {
         double[] dm = minusIdentity(m, d);
         double[] q = rowBasis(dm, d);
         int r = q.length / d;
         double[] dq = new double[d * r];
         if (r > 0) backend.gemm(false, false, d, r, d, 1.0, dm, q, 0.0, dq);
-        return layers(edited, r == 0 ? dq : solve(m, d, dq, r, backend), q, d, r, backend);
+        return new double[][] {q, dq};
     }
 
     /** X (d×r) with M·X = B, by MᵀM·X = MᵀB (SPD) and one refinement step; refuses an ill-conditioned M. */

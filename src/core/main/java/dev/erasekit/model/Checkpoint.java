@@ -118,7 +118,8 @@ public final class Checkpoint {
         }
         SafeTensorsHeader h = header(unet);
         List<Layer> layers = new ArrayList<>();
-        int lpb = UnetConfig.read(config) != null ? UnetConfig.read(config).layersPerBlock() : 2;
+        UnetConfig unetConfig = UnetConfig.read(config);
+        int lpb = unetConfig != null ? unetConfig.layersPerBlock() : 2;
         for (SafeTensorsHeader.Entry e : h.entries()) {
             Matcher m = DIFFUSERS.matcher(e.name());
             if (!m.matches()) continue;
