@@ -40,11 +40,24 @@ public final class Edit {
     private final double[] factor;
     private final Map<String, String> compvisNames;
     private final Map<String, Object> solve;
+    private final double[] pooledFactor;
 
     Edit(String methodName, EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves,
          String baseFingerprint, int width, List<LayerWeights> layers, double[] factor, Map<String, String> compvisNames,
          Map<String, Object> solve) {
+        this(methodName, method, concepts, targets, preserves, baseFingerprint, width, layers, factor, compvisNames, solve, null);
+    }
+
+    private Edit(String methodName, EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves,
+                 String baseFingerprint, int width, List<LayerWeights> layers, double[] factor, Map<String, String> compvisNames,
+                 Map<String, Object> solve, double[] pooledFactor) {
         if (layers.isEmpty()) throw new InvalidInputException("an edit needs at least one layer");
+        if (pooledFactor != null) {
+            int p = (int) Math.round(Math.sqrt(pooledFactor.length));
+            if (p * p != pooledFactor.length) throw new InvalidInputException("the pooled factor is not square");
+            for (double x : pooledFactor) if (!Double.isFinite(x)) throw new InvalidInputException("the pooled factor holds non-finite values");
+        }
+        this.pooledFactor = pooledFactor == null ? null : pooledFactor.clone();
         if (factor != null && factor.length != (long) width * width) {
             throw new InvalidInputException("the shared factor must be " + width + "×" + width);
         }
@@ -235,6 +248,7 @@ public final class Edit {
      * @return the overrides
      */
     public WeightOverrides overrides() {
+        if (pooledFactor != null) return new WeightOverrides(baseFingerprint, layers, pooledTransform());
         return new WeightOverrides(baseFingerprint, layers);
     }
 
@@ -244,7 +258,7 @@ public final class Edit {
      * @return the transform, if the edit has a shared factor
      */
     public Optional<EmbeddingTransform> transform() {
-        return factor == null ? Optional.empty() : Optional.of(EmbeddingTransform.of(width, factor));
+        return factor == null ? Optional.empty() : Optional.of(EmbeddingTransform.of(width, factor).withPooled(pooledTransform()));
     }
 
     /**
@@ -279,6 +293,30 @@ public final class Edit {
     /** The layers (package-internal: shared arrays). */
     List<LayerWeights> layers() {
         return layers;
+    }
+
+    /**
+     * The pooled-path map M_p (SDXL, {@link PooledPath#EDIT}: W'₁ = W₁·M_p on add_embedding.linear_1's text-embeds
+     * columns), row-major p×p, when the edit has one.
+     *
+     * @return a copy of M_p, if the edit maps the pooled path
+     */
+    public Optional<double[]> pooledFactor() {
+        return Optional.ofNullable(pooledFactor).map(double[]::clone);
+    }
+
+    private EmbeddingTransform pooledTransform() {
+        return pooledFactor == null ? null : EmbeddingTransform.of((int) Math.round(Math.sqrt(pooledFactor.length)), pooledFactor);
+    }
+
+    /** This edit with the pooled-path map M_p (package-internal: the engine's erase and the edit file). */
+    Edit withPooledFactor(double[] m) {
+        return new Edit(methodName, method, concepts, targets, preserves, baseFingerprint, width, layers, factor, compvisNames, solve, m);
+    }
+
+    /** Pooled factor without a copy (package-internal). */
+    double[] pooledFactorOrNull() {
+        return pooledFactor;
     }
 
     /** Shared factor without a copy (package-internal). */

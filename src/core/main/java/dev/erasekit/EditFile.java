@@ -39,6 +39,7 @@ import java.util.Map;
  *   diffusers_names, compvis_names               the tensors' layers, in file order
  *   solve             backend, rows, retained prompts, metrics (JSON)
  *   shared_factor     M, float64 little-endian row-major, base64 (W'_l = W_l·M)
+ *   pooled_factor     M_p, likewise (SDXL's pooled path edited: W'₁ = W₁·M_p on add_embedding.linear_1's text columns)
  * </pre>
  * Files of format erasekit-edit/1 (erasekit 0.1 before the method records) are read too.
  */
@@ -74,11 +75,16 @@ final class EditFile {
         meta.put("solve", json(edit.solveInfo()));
         double[] m = edit.factorOrNull();
         if (m != null) {
-            ByteBuffer b = ByteBuffer.allocate(m.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-            for (double v : m) b.putDouble(v);
-            meta.put("shared_factor", Base64.getEncoder().encodeToString(b.array()));
+            meta.put("shared_factor", base64(m));
             meta.put("shared_factor_layout", "float64 little-endian, row-major [" + edit.width() + ", " + edit.width()
                     + "]: W'_l = W_l · M for every layer; equivalently feed M·c for every token row c");
+        }
+        double[] mp = edit.pooledFactorOrNull();
+        if (mp != null) {
+            int p = (int) Math.round(Math.sqrt(mp.length));
+            meta.put("pooled_factor", base64(mp));
+            meta.put("pooled_factor_layout", "float64 little-endian, row-major [" + p + ", " + p + "]: add_embedding.linear_1's"
+                    + " text-embeds columns W'₁ = W₁ · M_p; equivalently feed M_p·text_embeds");
         }
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
         for (LayerWeights l : edit.layers()) {
@@ -125,7 +131,10 @@ final class EditFile {
                     : null;
             List<String> targets = list(meta, record == null ? "guides" : record.targetsName());
             Map<String, Object> solve = JSON.readValue(meta.getOrDefault("solve", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
-            return new Edit(method, record, concepts, targets, list(meta, "preserves"), fingerprint, width, layers, m, compvisNames, solve);
+            Edit edit = new Edit(method, record, concepts, targets, list(meta, "preserves"), fingerprint, width, layers, m, compvisNames, solve);
+            if (!meta.containsKey("pooled_factor")) return edit;
+            double[] mp = factor(file, meta.get("pooled_factor"), -1);
+            return edit.withPooledFactor(mp);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new CorruptFileException(file + ": corrupt erasekit metadata (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
@@ -169,13 +178,20 @@ final class EditFile {
         return new Edit(method, record, concepts, targets, List.of(), fingerprint, width, layers, m, compvisNames, solve);
     }
 
+    private static String base64(double[] m) {
+        ByteBuffer b = ByteBuffer.allocate(m.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : m) b.putDouble(v);
+        return Base64.getEncoder().encodeToString(b.array());
+    }
+
     private static double[] factor(Path file, String base64, int width) {
         if (base64 == null) return null;
         ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
         double[] v = new double[b.remaining() / 8];
         for (int i = 0; i < v.length; i++) v[i] = b.getDouble();
-        if (v.length != width * width) throw new CorruptFileException(file + ": shared factor is not " + width + "×" + width);
-        for (double x : v) if (!Double.isFinite(x)) throw new CorruptFileException(file + ": the shared factor M holds non-finite values");
+        if (width < 0) width = (int) Math.round(Math.sqrt(v.length)); // the pooled factor: square, of the pooled width
+        if (v.length != width * width) throw new CorruptFileException(file + ": a factor is not " + width + "×" + width);
+        for (double x : v) if (!Double.isFinite(x)) throw new CorruptFileException(file + ": a factor holds non-finite values");
         return v;
     }
 

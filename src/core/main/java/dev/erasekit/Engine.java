@@ -2,6 +2,7 @@ package dev.erasekit;
 
 import dev.erasekit.diffusion.Txt2Img;
 import dev.erasekit.edit.Erasure;
+import dev.erasekit.edit.PooledMap;
 import dev.erasekit.error.ErasekitException;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.error.NativeFailureException;
@@ -10,10 +11,12 @@ import dev.erasekit.linalg.BackendPool;
 import dev.erasekit.linalg.StageTimes;
 import dev.erasekit.method.EraseMethod;
 import dev.erasekit.method.Rece;
+import dev.erasekit.method.Surgical;
+import dev.erasekit.method.Uce;
 import dev.erasekit.model.CrossAttentionLayer;
 import dev.erasekit.model.EditedModelWriter;
+import dev.erasekit.model.PooledProjection;
 import dev.erasekit.model.StableDiffusionModel;
-import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
 import dev.erasekit.tensor.FloatMatrix;
@@ -53,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final Sessions sessions;
     private final Generation generation;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile float[] pooledWeight;
 
     private Engine(EngineOptions options, StableDiffusionModel model, TextEmbedder embedder, BackendPool backends,
                    CompletableFuture<BaseWeights> base) {
@@ -90,13 +94,12 @@ public final class Engine implements AutoCloseable {
      */
     public static Engine open(Path modelDir, EngineOptions options) {
         StableDiffusionModel model = StableDiffusionModel.open(modelDir);
-        ClipTokenizer tokenizer = ClipTokenizer.load(model.tokenizerDir());
         BackendPool backends = new BackendPool(options.backend().id(), options.eraseConcurrency());
         TextEmbedder embedder = null;
         try {
             CompletableFuture<BaseWeights> base = BaseWeights.load(model, options);
-            embedder = new TextEmbedder(tokenizer, model.textEncoderFile(), model.textWidth(), options.cacheDir().orElse(null),
-                    options.warnings(), () -> Sessions.options(options, SessionOptionsFactory.Stage.TEXT_ENCODER));
+            embedder = dev.erasekit.diffusion.ModelText.embedder(model, options.cacheDir().orElse(null), options.warnings(),
+                    () -> Sessions.options(options, SessionOptionsFactory.Stage.TEXT_ENCODER));
             return new Engine(options, model, embedder, backends, base);
         } catch (RuntimeException e) {
             try (BackendPool b = backends; TextEmbedder t = embedder) {
@@ -144,6 +147,7 @@ public final class Engine implements AutoCloseable {
         for (CrossAttentionLayer l : model.layers()) compvis.put(l.diffusersName(), l.compvisName());
         Edit edit = new Edit(r.method().name(), r.method(), r.concepts(), r.targets(), r.preserves(), e.fingerprint(), model.textWidth(),
                 e.result().edited(), e.result().factor(), compvis, e.result().solve());
+        if (e.pooled() != null) edit = edit.withPooledFactor(e.pooled());
         return new EraseResult(edit, e.times().millis(), e.result().eraseRows(), e.result().preserveRows(), e.result().derived(),
                 e.encoded());
     }
@@ -159,12 +163,17 @@ public final class Engine implements AutoCloseable {
      */
     public Policy policy(String id, EraseRequest r) {
         requireOpen();
+        if (r.pooled() == PooledPath.EDIT && model.pooledProjection().isPresent()) {
+            throw new InvalidInputException("a policy maps the token rows only; erase with the pooled path edited makes an edit,"
+                    + " not a policy");
+        }
         Erased e = run(r, false);
         return Policy.of(id, r.method(), r, e.fingerprint(), model.textWidth(), e.result().factor(), e.result().metrics(),
                 e.times().millis());
     }
 
-    private record Erased(Erasure.Result result, String fingerprint, StageTimes times, int encoded) {
+    /** @param pooled the pooled-path map M_p, or null when the path is left (or the model has none) */
+    private record Erased(Erasure.Result result, String fingerprint, StageTimes times, int encoded, double[] pooled) {
     }
 
     private Erased run(EraseRequest r, boolean fold) {
@@ -196,7 +205,38 @@ public final class Engine implements AutoCloseable {
         Erasure.Result res = backends.with(b -> Erasure.run(r.method(), w.weights(), in, () -> w.gram().get(b, times), retainTexts,
                 epochRetainTexts, r.keepDerived(), fold, b));
         times.addAll(res.times());
-        return new Erased(res, w.fingerprint(), times, embedder.encodedCount() - encodedBefore);
+        double[] pooled = model.pooledProjection().isEmpty() ? null : times.time("pooled", () -> pooledPath(r, in, res));
+        return new Erased(res, w.fingerprint(), times, embedder.encodedCount() - encodedBefore, pooled);
+    }
+
+    /**
+     * SDXL's pooled path (docs/methods.md §9): M_p when the request edits it, else null; either way its residual,
+     * ‖W₁ᵗ(M_p·e − t)‖/‖W₁ᵗ(e − t)‖ (1: the concept arrives through text_embeds unchanged), into the metrics.
+     */
+    private double[] pooledPath(EraseRequest r, Erasure.Inputs in, Erasure.Result res) {
+        List<float[]> erase = in.concepts().stream().map(PromptEmbedding::pooled).toList(),
+                targets = in.targets().stream().map(PromptEmbedding::pooled).toList();
+        double[] m = null;
+        if (r.pooled() == PooledPath.EDIT) {
+            boolean surgical = r.method() instanceof Surgical;
+            double lambda = switch (r.method()) {
+                case Uce u -> u.lambda();
+                case Rece x -> x.uceStage().lambda();
+                case Surgical s -> s.lambda();
+            };
+            List<PromptEmbedding> keep = surgical ? in.preserve() : in.retain();
+            m = PooledMap.solve(erase, targets, keep.stream().map(PromptEmbedding::pooled).toList(), surgical ? in.empty().pooled() : null,
+                    lambda);
+        }
+        PooledProjection p = model.pooledProjection().orElseThrow();
+        res.metrics().put("pooled_residual", PooledMap.residual(pooledWeight(), p.in(), m, erase, targets));
+        return m;
+    }
+
+    private float[] pooledWeight() {
+        float[] w = pooledWeight;
+        if (w == null) pooledWeight = w = model.readPooledWeight(); // read once; racing readers read the same values
+        return w;
     }
 
     private static String single(EraseMethod m) {

@@ -20,12 +20,14 @@ import java.util.Map;
  * @param preserves  prompts whose keys and values should stay
  * @param keepDerived whether {@link EraseResult#derived()} should hold RECE's adversarial embeddings (then the
  *                   epochs run on explicit rows: n·d² each instead of d³)
+ * @param pooled     what to do with SDXL's pooled text path ({@link PooledPath#KEEP} by default)
  */
 public record EraseRequest(EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves,
-                           boolean keepDerived) {
+                           boolean keepDerived, PooledPath pooled) {
     /** Validates and normalises: no empty concept, one target for all or one per concept, duplicates dropped. */
     public EraseRequest {
         if (method == null) throw new InvalidInputException("no erase method");
+        if (pooled == null) pooled = PooledPath.KEEP;
         if (targets.isEmpty()) targets = List.of(" ");
         if (targets.size() == concepts.size() && concepts.size() > 1) {
             Map<String, String> pairs = new LinkedHashMap<>();
@@ -63,7 +65,20 @@ public record EraseRequest(EraseMethod method, List<String> concepts, List<Strin
      * @param preserves the prompts to preserve
      */
     public EraseRequest(EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves) {
-        this(method, concepts, targets, preserves, false);
+        this(method, concepts, targets, preserves, false, PooledPath.KEEP);
+    }
+
+    /**
+     * A request that leaves SDXL's pooled path as it is.
+     *
+     * @param method      the method and its parameters
+     * @param concepts    the concepts
+     * @param targets     the targets
+     * @param preserves   the prompts to preserve
+     * @param keepDerived whether to keep RECE's derived embeddings
+     */
+    public EraseRequest(EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves, boolean keepDerived) {
+        this(method, concepts, targets, preserves, keepDerived, PooledPath.KEEP);
     }
 
     /**
@@ -90,6 +105,7 @@ public record EraseRequest(EraseMethod method, List<String> concepts, List<Strin
         private EraseMethod method = Uce.DEFAULTS;
         private final List<String> concepts = new ArrayList<>(), targets = new ArrayList<>(), preserves = new ArrayList<>();
         private boolean keepDerived;
+        private PooledPath pooled = PooledPath.KEEP;
 
         private Builder() {
         }
@@ -183,12 +199,23 @@ public record EraseRequest(EraseMethod method, List<String> concepts, List<Strin
         }
 
         /**
+         * What to do with SDXL's pooled text path (default {@link PooledPath#KEEP}).
+         *
+         * @param p keep or edit it
+         * @return this builder
+         */
+        public Builder pooled(PooledPath p) {
+            pooled = p;
+            return this;
+        }
+
+        /**
          * The request.
          *
          * @return the validated request
          */
         public EraseRequest build() {
-            return new EraseRequest(method, concepts, targets, preserves, keepDerived);
+            return new EraseRequest(method, concepts, targets, preserves, keepDerived, pooled);
         }
     }
 }

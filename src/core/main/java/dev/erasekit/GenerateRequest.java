@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param height  image height, or 0 for the model's own
  * @param latents unscaled N(0, I) noise [1, 4, h/8, w/8], overriding the seed
  * @param prompt   the prompt
- * @param negative the negative prompt ("" for none)
+ * @param negative the negative prompt; empty when none was given: "" for SD v1.x/2.x, zero embeddings for an SDXL model
+ *                 with {@code force_zeros_for_empty_prompt} (diffusers' {@code negative_prompt=None}); "" given is encoded
  * @param seed     the noise seed
  * @param steps    inference steps
  * @param guidance the guidance scale
@@ -26,7 +27,7 @@ import java.util.Optional;
  *                 and policies) starts to act: 0 acts on every call; e.g. 0.2 keeps the base's first fifth,
  *                 where the image's layout is set (README, "Erasure that keeps the image's structure")
  */
-public record GenerateRequest(String prompt, String negative, long seed, int steps, double guidance, Sampler sampler, int width,
+public record GenerateRequest(String prompt, Optional<String> negative, long seed, int steps, double guidance, Sampler sampler, int width,
                               int height, Optional<float[]> latents, Optional<Edit> edit, EditMode editMode, List<Policy> policies,
                               double editFrom) {
     /** Validates what needs no model: non-null text, finite guidance, non-negative sizes, steps ≥ 1. */
@@ -47,7 +48,7 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
     }
 
     /**
-     * A builder for {@code prompt}: negative "", seed 0, 50 steps, guidance 7.5, the model's sampler and size.
+     * A builder for {@code prompt}: no negative prompt, seed 0, 50 steps, guidance 7.5, the model's sampler and size.
      *
      * @param prompt the prompt
      * @return a new builder
@@ -59,7 +60,7 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
     /** Builds a {@link GenerateRequest}; not thread-safe. */
     public static final class Builder {
         private final String prompt;
-        private String negative = "";
+        private String negative;
         private long seed;
         private int steps = 50, width, height;
         private double guidance = 7.5;
@@ -75,9 +76,10 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
         }
 
         /**
-         * The negative prompt (classifier-free guidance's unconditional side; "" by default).
+         * The negative prompt (classifier-free guidance's unconditional side; none by default, see
+         * {@link GenerateRequest#negative()}).
          *
-         * @param n the negative prompt
+         * @param n the negative prompt, or null for none
          * @return this builder
          */
         public Builder negative(String n) {
@@ -221,7 +223,7 @@ public record GenerateRequest(String prompt, String negative, long seed, int ste
         public GenerateRequest build() {
             EditMode mode = editMode != null ? editMode : edit != null && edit.sharedFactor().isPresent() ? EditMode.EMBEDDING
                     : EditMode.WEIGHTS;
-            return new GenerateRequest(prompt, negative, seed, steps, guidance, sampler, width, height, Optional.ofNullable(latents),
+            return new GenerateRequest(prompt, Optional.ofNullable(negative), seed, steps, guidance, sampler, width, height, Optional.ofNullable(latents),
                     Optional.ofNullable(edit), mode, policies, editFrom);
         }
     }

@@ -95,7 +95,7 @@ final class Generation {
      */
     private List<float[]> denoise(Txt2Img t, List<GenerateRequest> rs, List<Txt2Img.Request> reqs, List<EmbeddingTransform> transforms,
                                   IntConsumer progress) {
-        List<float[]> texts = new ArrayList<>(), before = new ArrayList<>();
+        List<dev.erasekit.diffusion.Conditioning> texts = new ArrayList<>(), before = new ArrayList<>();
         int[] from = new int[reqs.size()];
         for (int i = 0; i < reqs.size(); i++) {
             texts.add(t.conditioning(reqs.get(i), transforms.get(i)));
@@ -155,7 +155,7 @@ final class Generation {
 
     private Txt2Img.Request request(GenerateRequest r) {
         int w = r.width() > 0 ? r.width() : Txt2Img.defaultSize(model), h = r.height() > 0 ? r.height() : r.width() > 0 ? r.width() : w;
-        return new Txt2Img.Request(r.prompt(), r.negative(), r.seed(), r.steps(), r.guidance(), r.sampler().id(), w, h,
+        return new Txt2Img.Request(r.prompt(), r.negative().orElse(null), r.seed(), r.steps(), r.guidance(), r.sampler().id(), w, h,
                 r.latents().orElse(null));
     }
 
@@ -170,7 +170,7 @@ final class Generation {
         if (r.editFrom() > 0) edit += ", Edit from: " + r.editFrom();
         String policies = r.policies().isEmpty() ? ""
                 : ", Policies: " + r.policies().stream().map(Policy::id).collect(Collectors.joining("+"));
-        return r.prompt() + "\nNegative prompt: " + r.negative() + "\nSteps: " + r.steps() + ", Sampler: " + r.sampler().id()
+        return r.prompt() + "\nNegative prompt: " + r.negative().orElse("") + "\nSteps: " + r.steps() + ", Sampler: " + r.sampler().id()
                 + ", CFG scale: " + r.guidance() + ", Seed: " + r.seed() + ", Size: " + req.width() + "x" + req.height()
                 + ", Model hash: " + base.get().fingerprint() + edit + policies + ", Generator: erasekit " + BuildInfo.version();
     }

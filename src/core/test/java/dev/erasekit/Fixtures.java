@@ -38,6 +38,11 @@ public final class Fixtures {
         return path("tiny-sd2/tiny-sd2-onnx");
     }
 
+    /** The SDXL-architecture fixture (two text encoders, text_time conditioning, Euler). */
+    public static Path tinySdxl() {
+        return path("tiny-sdxl/tiny-sdxl-onnx");
+    }
+
     /** tiny-sd-wide (width 128). */
     public static Path tinySdWide() {
         return path("tiny-sd-wide/tiny-sd-onnx");

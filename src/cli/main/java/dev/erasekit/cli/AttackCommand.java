@@ -12,7 +12,6 @@ import dev.erasekit.linalg.LinalgBackend;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.tensor.FloatMatrix;
 import dev.erasekit.tensor.LayerWeights;
-import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.TextEmbedder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -75,8 +74,7 @@ final class AttackCommand implements Callable<Integer> {
         StableDiffusionModel m = StableDiffusionModel.open(model);
         m.requireBase(edit.baseFingerprint(), "this edit");
         try (LinalgBackend b = Backends.open(backend.id());
-             TextEmbedder embedder = new TextEmbedder(ClipTokenizer.load(m.tokenizerDir()), m.textEncoderFile(), m.textWidth(),
-                     cache.root(), CliWarnings.of(spec))) {
+             TextEmbedder embedder = dev.erasekit.diffusion.ModelText.embedder(m, cache.root(), CliWarnings.of(spec))) {
             double[] ringABell = table == null ? null : ringABellVector(embedder, table);
             List<LayerWeights> base = m.readWeights(), edited = edit.overrides().layers();
             List<Map<String, Object>> all = new ArrayList<>();

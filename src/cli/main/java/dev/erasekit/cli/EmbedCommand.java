@@ -5,7 +5,6 @@ import dev.erasekit.io.OutputPaths;
 import dev.erasekit.io.SafeTensors;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.tensor.DType;
-import dev.erasekit.text.ClipTokenizer;
 import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
 import java.nio.file.Path;
@@ -55,8 +54,7 @@ final class EmbedCommand implements Callable<Integer> {
         StableDiffusionModel m = StableDiffusionModel.open(model);
         Map<String, String> meta = new LinkedHashMap<>();
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
-        try (TextEmbedder embedder = new TextEmbedder(ClipTokenizer.load(m.tokenizerDir()), m.textEncoderFile(),
-                m.textWidth(), cache.root(), CliWarnings.of(spec))) {
+        try (TextEmbedder embedder = dev.erasekit.diffusion.ModelText.embedder(m, cache.root(), CliWarnings.of(spec))) {
             meta.put("text_encoder_fingerprint", embedder.encoderFingerprint());
             meta.put("model", m.dir().toString());
             for (int i = 0; i < prompts.size(); i++) {

@@ -6,6 +6,7 @@ import dev.erasekit.EraseRequest;
 import dev.erasekit.EraseResult;
 import dev.erasekit.ExportReport;
 import dev.erasekit.KeyStyle;
+import dev.erasekit.PooledPath;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.io.OutputPaths;
 import dev.erasekit.io.SafeTensors;
@@ -77,6 +78,11 @@ final class EraseCommand implements Callable<Integer> {
                     "last word token on, all 77 of each kept prompt) or 2025 (the 2025 rewrite's: one row per prompt)."})
     String rows;
 
+    @Option(names = "--pooled", defaultValue = "keep", paramLabel = "keep|edit",
+            description = {"SDXL's pooled text path (text_embeds → add_embedding), which no K/V edit reaches: keep (default, as the",
+                    "published methods) or edit (the same closed form on its text-embeds columns; surgical holds \"\" exactly)."})
+    String pooled;
+
     @Option(names = "--preset", description = "RECE reference settings: nudity, unsafe, artist, object.")
     Rece.Preset preset;
 
@@ -138,7 +144,11 @@ final class EraseCommand implements Callable<Integer> {
             case SURGICAL -> new Surgical(lambda != null ? lambda : Surgical.DEFAULTS.lambda(),
                     preserveScale != null ? preserveScale : Surgical.DEFAULTS.preserveScale(), Surgical.DEFAULTS.nullTolerance());
         };
-        EraseRequest request = new EraseRequest(m, all, targets, keep, saveEmbeddings);
+        EraseRequest request = new EraseRequest(m, all, targets, keep, saveEmbeddings, switch (pooled) {
+            case "keep" -> PooledPath.KEEP;
+            case "edit" -> PooledPath.EDIT;
+            default -> throw new InvalidInputException("--pooled must be keep or edit, got " + pooled);
+        });
         try (Engine e = Engine.open(model, engine.options(spec).checkpoint(checkpoint).build())) {
             EraseResult o = e.erase(request);
             long t0 = System.nanoTime();
@@ -200,8 +210,14 @@ final class EraseCommand implements Callable<Integer> {
                 o.preserveRows(), edit.layerNames().size(), edit.width(), edit.width());
         out.printf("  erase residual       %.4g   ‖W'C_e − W C_target‖ / ‖W C_e − W C_target‖ (0: fully moved)%n",
                 edit.metrics().get("erase_residual"));
-        out.printf("  unconditional drift  %.3g   max over the \"\" prompt's 77 rows of ‖ΔW c‖/‖W c‖, all layers%n%n",
+        out.printf("  unconditional drift  %.3g   max over the \"\" prompt's 77 rows of ‖ΔW c‖/‖W c‖, all layers%n",
                 edit.metrics().get("unconditional_drift"));
+        if (edit.metrics().containsKey("pooled_residual")) {
+            out.printf("  pooled residual      %.4g   ‖W₁(M_p e − t)‖ / ‖W₁(e − t)‖ at add_embedding.linear_1 (%s)%n",
+                    edit.metrics().get("pooled_residual"), edit.pooledFactor().isPresent() ? "edited: --pooled edit"
+                            : "1: the pooled path still carries the concept; --pooled edit maps it too");
+        }
+        out.println();
         out.printf("  %-66s %10s%n", "layer", "‖ΔW‖/‖W‖");
         Map<String, Object> change = (Map<String, Object>) edit.solveInfo().get("layer_change");
         for (String name : edit.layerNames()) out.printf("  %-66s %10.4f%n", name, ((Number) change.get(name)).doubleValue());

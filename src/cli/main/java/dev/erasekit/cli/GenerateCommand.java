@@ -38,7 +38,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt.")
     String prompt;
 
-    @Option(names = "--negative", defaultValue = "", paramLabel = "TEXT", description = "Negative prompt (default \"\").")
+    @Option(names = "--negative", paramLabel = "TEXT", description = "Negative prompt (default none: \"\" for SD v1.x/2.x;"
+            + " for SDXL zero embeddings, as diffusers' negative_prompt=None; an explicit \"\" is encoded).")
     String negative;
 
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default ${DEFAULT-VALUE}; SplitMix64 + Box–Muller).")

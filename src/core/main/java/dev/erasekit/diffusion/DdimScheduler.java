@@ -12,6 +12,7 @@ final class DdimScheduler implements Scheduler {
     private int ratio;
 
     DdimScheduler(SchedulerConfig c) {
+        c.requireSpacing("DDIMScheduler", java.util.Set.of("leading"));
         this.c = c;
         this.alphas = c.alphasCumprod();
         this.finalAlpha = c.setAlphaToOne() ? 1.0 : alphas[0];

@@ -14,6 +14,7 @@ final class DpmSolverPlusPlus2M implements Scheduler {
     private int lowerOrderSteps;
 
     DpmSolverPlusPlus2M(SchedulerConfig c) {
+        c.requireSpacing("DPMSolverMultistepScheduler", java.util.Set.of("linspace"));
         this.c = c;
         this.alphas = c.alphasCumprod();
     }

@@ -10,7 +10,7 @@ final class EulerScheduler extends SigmaScheduler {
     private final boolean ancestral;
 
     EulerScheduler(SchedulerConfig c, boolean ancestral) {
-        super(c);
+        super(c, ancestral ? "EulerAncestralDiscreteScheduler" : "EulerDiscreteScheduler");
         this.ancestral = ancestral;
     }
 

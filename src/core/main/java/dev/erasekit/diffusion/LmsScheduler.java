@@ -15,7 +15,7 @@ final class LmsScheduler extends SigmaScheduler {
     private final List<float[]> derivatives = new ArrayList<>();
 
     LmsScheduler(SchedulerConfig c) {
-        super(c);
+        super(c, "LMSDiscreteScheduler");
     }
 
     @Override

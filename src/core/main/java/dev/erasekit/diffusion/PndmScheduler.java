@@ -20,6 +20,7 @@ final class PndmScheduler implements Scheduler {
     private int counter;
 
     PndmScheduler(SchedulerConfig c) {
+        c.requireSpacing("PNDMScheduler", java.util.Set.of("leading"));
         this.c = c;
         this.alphas = c.alphasCumprod();
         this.finalAlpha = c.setAlphaToOne() ? 1.0 : alphas[0];

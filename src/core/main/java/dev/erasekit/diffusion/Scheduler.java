@@ -73,6 +73,24 @@ public interface Scheduler {
         return t;
     }
 
+    /**
+     * The σ-schedulers' timesteps (diffusers 0.20 EulerDiscrete/LMS): "linspace" as {@link #linspace};
+     * "leading" t_k = k·⌊N/steps⌋ + offset, descending; "trailing" t_k = N − k·N/steps − 1 (rounded),
+     * descending. As doubles (σ is interpolated at them).
+     */
+    static double[] spaced(SchedulerConfig c, String spacing, int steps) {
+        return switch (spacing) {
+            case "leading" -> java.util.Arrays.stream(leading(c, steps)).asDoubleStream().toArray();
+            case "trailing" -> {
+                double ratio = (double) c.trainSteps() / steps;
+                double[] t = new double[steps];
+                for (int k = 0; k < steps; k++) t[k] = Math.rint(c.trainSteps() - k * ratio) - 1; // np.round: half to even
+                yield t;
+            }
+            default -> linspace(c, steps);
+        };
+    }
+
     /** σ at fractional train steps (linear interpolation, as np.interp), with a final 0 appended. */
     static double[] sigmasAt(SchedulerConfig c, double[] timesteps) {
         double[] full = c.trainSigmas(), s = new double[timesteps.length + 1];

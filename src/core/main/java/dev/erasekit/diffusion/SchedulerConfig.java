@@ -14,7 +14,10 @@ import java.nio.file.Path;
  * Immutable; thread-safe.
  */
 public record SchedulerConfig(String className, int trainSteps, double betaStart, double betaEnd, String betaSchedule,
-                              int stepsOffset, boolean skipPrkSteps, boolean setAlphaToOne, String predictionType) {
+                              int stepsOffset, boolean skipPrkSteps, boolean setAlphaToOne, String predictionType,
+                              String timestepSpacing) {
+    /** The {@code timestep_spacing} values diffusers defines. */
+    public static final java.util.List<String> SPACINGS = java.util.List.of("linspace", "leading", "trailing");
 
     public static SchedulerConfig read(Path file) {
         try {
@@ -37,7 +40,18 @@ public record SchedulerConfig(String className, int trainSteps, double betaStart
                 j.path("num_train_timesteps").asInt(1000), j.path("beta_start").asDouble(0.00085),
                 j.path("beta_end").asDouble(0.012), j.path("beta_schedule").asText("scaled_linear"),
                 j.path("steps_offset").asInt(0), j.path("skip_prk_steps").asBoolean(false),
-                j.path("set_alpha_to_one").asBoolean(false), j.path("prediction_type").asText("epsilon"));
+                j.path("set_alpha_to_one").asBoolean(false), j.path("prediction_type").asText("epsilon"),
+                j.path("timestep_spacing").isTextual() ? j.path("timestep_spacing").asText() : null);
+        if (c.timestepSpacing != null && !SPACINGS.contains(c.timestepSpacing)) {
+            throw new CorruptFileException("scheduler config: timestep_spacing " + c.timestepSpacing + " is not one of " + SPACINGS);
+        }
+        if (j.path("use_karras_sigmas").asBoolean(false)) {
+            throw new CorruptFileException("scheduler config: use_karras_sigmas true is not supported (Karras σ spacing)");
+        }
+        if (j.has("interpolation_type") && !j.path("interpolation_type").asText().equals("linear")) {
+            throw new CorruptFileException("scheduler config: interpolation_type " + j.path("interpolation_type").asText()
+                    + " is not supported (linear is)");
+        }
         if (c.trainSteps < 1 || c.trainSteps > 100_000) {
             throw new CorruptFileException("scheduler config: num_train_timesteps must be between 1 and 100000, got " + c.trainSteps);
         }
@@ -52,6 +66,33 @@ public record SchedulerConfig(String className, int trainSteps, double betaStart
             throw new CorruptFileException("prediction_type " + c.predictionType + " is not supported (epsilon and v_prediction are)");
         }
         return c;
+    }
+
+    /**
+     * The timestep spacing scheduler class {@code schedulerClass} runs with: the config's
+     * {@code timestep_spacing} when the config is that class's own (diffusers loads it with the pipeline),
+     * else that class's diffusers 0.20 default (PNDM, DDIM: "leading"; Euler, LMS, DPM-Solver: "linspace"),
+     * as a scheduler built afresh for the model's betas gets it.
+     */
+    public String spacingFor(String schedulerClass) {
+        if (schedulerClass.equals(className) && timestepSpacing != null) return timestepSpacing;
+        return switch (schedulerClass) {
+            case "PNDMScheduler", "DDIMScheduler" -> "leading";
+            default -> "linspace";
+        };
+    }
+
+    /**
+     * {@link #spacingFor}, refused unless {@code implemented} (a scheduler here implements the spacings its
+     * diffusers class is used with), rather than sampled at the wrong timesteps.
+     */
+    public String requireSpacing(String schedulerClass, java.util.Set<String> implemented) {
+        String s = spacingFor(schedulerClass);
+        if (!implemented.contains(s)) {
+            throw new InvalidInputException("scheduler config: " + schedulerClass + " with timestep_spacing " + s
+                    + " is not supported (" + implemented + " is)");
+        }
+        return s;
     }
 
     /** Whether the model predicts v = √ᾱ·ε − √(1−ᾱ)·x₀ (SD 2.x 768-v) rather than ε. */

@@ -1,21 +1,24 @@
 package dev.erasekit.diffusion;
 
 /**
- * The σ-parameterised schedulers (Euler, Euler ancestral, LMS): linspace timesteps, σ interpolated
- * at them with a final 0, model input x/√(σ²+1), initial noise × the largest σ (diffusers ≥ 0.20
- * with linspace spacing).
+ * The σ-parameterised schedulers (Euler, Euler ancestral, LMS): timesteps spaced as the config says
+ * ({@link Scheduler#spaced}), σ interpolated at them with a final 0, model input x/√(σ²+1), initial
+ * noise × the largest σ, or × √(σ_max² + 1) with "leading" spacing (diffusers 0.20's init_noise_sigma).
  */
 abstract class SigmaScheduler implements Scheduler {
     protected final SchedulerConfig c;
+    private final String spacing;
     protected double[] timesteps, sigmas;
 
-    SigmaScheduler(SchedulerConfig c) {
+    /** @param diffusersClass the diffusers class this scheduler reproduces (whose spacing the config may set) */
+    SigmaScheduler(SchedulerConfig c, String diffusersClass) {
         this.c = c;
+        this.spacing = c.spacingFor(diffusersClass);
     }
 
     @Override
     public void setTimesteps(int steps) {
-        timesteps = Scheduler.linspace(c, steps);
+        timesteps = Scheduler.spaced(c, spacing, steps);
         sigmas = Scheduler.sigmasAt(c, timesteps);
     }
 
@@ -35,7 +38,7 @@ abstract class SigmaScheduler implements Scheduler {
 
     @Override
     public double initNoiseSigma() {
-        return sigmas[0];
+        return spacing.equals("leading") ? Math.sqrt(sigmas[0] * sigmas[0] + 1) : sigmas[0];
     }
 
     @Override

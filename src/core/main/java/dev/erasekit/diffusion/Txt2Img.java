@@ -7,7 +7,7 @@ import dev.erasekit.error.Warnings;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.tensor.EmbeddingTransform;
 import dev.erasekit.tensor.WeightOverrides;
-import dev.erasekit.text.ClipTokenizer;
+import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +33,7 @@ public final class Txt2Img implements AutoCloseable {
     private final SchedulerConfig schedulerConfig;
     private final EmbeddingTransform transform;
     private final int width;
+    private final int pooledWidth;
     private final int vaeScale;
     private final boolean owner;
 
@@ -49,6 +50,7 @@ public final class Txt2Img implements AutoCloseable {
                     boolean owner) {
         this.model = model;
         this.width = model.textWidth();
+        this.pooledWidth = model.pooledWidth();
         this.embedder = embedder;
         this.unet = unet;
         this.vae = vae;
@@ -72,8 +74,7 @@ public final class Txt2Img implements AutoCloseable {
         UnetSession unet = null;
         VaeDecoder vae = null;
         try {
-            embedder = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), model.textWidth(),
-                    cacheRoot, warnings, options);
+            embedder = ModelText.embedder(model, cacheRoot, warnings, options);
             unet = weights != null ? UnetSession.open(model, weights, options.get()) : UnetSession.open(model.unetFile(), options.get());
             vae = new VaeDecoder(model.dir().resolve("vae_decoder/model.onnx"), options.get());
             return new Txt2Img(model, embedder, unet, vae, transform, true);
@@ -101,7 +102,11 @@ public final class Txt2Img implements AutoCloseable {
         }
     }
 
-    /** One generation request. {@code latents} (unscaled N(0, I) noise, [1, 4, h/f, w/f], f the VAE factor) overrides the seed. */
+    /**
+     * One generation request. {@code latents} (unscaled N(0, I) noise, [1, 4, h/f, w/f], f the VAE factor) overrides the seed.
+     * {@code negative} null means none given: "" for SD v1.x/2.x, zero embeddings for SDXL with
+     * {@code force_zeros_for_empty_prompt} (diffusers' {@code negative_prompt=None}); "" is encoded as a prompt.
+     */
     public record Request(String prompt, String negative, long seed, int steps, double guidance, String scheduler,
                           int width, int height, float[] latents) {
         /** Classifier-free guidance scales beyond this only overflow (1e308 gave an all-black image). */
@@ -110,7 +115,7 @@ public final class Txt2Img implements AutoCloseable {
         public static final int MAX_SIDE = 4096;
 
         public Request {
-            if (prompt == null || negative == null) throw new InvalidInputException("prompt and negative prompt must not be null");
+            if (prompt == null) throw new InvalidInputException("the prompt must not be null");
             if (width % 8 != 0 || height % 8 != 0 || width <= 0 || height <= 0 || width > MAX_SIDE || height > MAX_SIDE) {
                 throw new InvalidInputException("width and height must be positive multiples of 8 up to " + MAX_SIDE + ", got "
                         + width + "×" + height);
@@ -149,25 +154,43 @@ public final class Txt2Img implements AutoCloseable {
         check(r);
         if (from < 0) throw new InvalidInputException("the edit's first step must be ≥ 0, got " + from);
         if (from == 0 || transform == null) return generate(r, progress);
-        List<float[]> before = List.of(conditioning(r, null));
+        List<Conditioning> before = List.of(conditioning(r, null));
         return decode(r, denoiseBatch(List.of(r), List.of(conditioning(r)), before, new int[] {from}, progress).getFirst(), vae);
     }
 
-    /** The classifier-free guidance batch of text embeddings, [negative; prompt] (2 × 77 × width), transformed if need be. */
-    public float[] conditioning(Request r) {
+    /**
+     * The classifier-free guidance batch, [negative; prompt]: text embeddings (transformed if need be) and, for
+     * SDXL, the pooled embeddings; a missing negative on an SDXL model with {@code force_zeros_for_empty_prompt}
+     * is zeros in both (as {@code StableDiffusionXLPipeline.encode_prompt} makes it).
+     */
+    public Conditioning conditioning(Request r) {
         return conditioning(r, transform);
     }
 
     /** {@link #conditioning(Request)} with {@code t} (null: none) instead of this pipeline's transform: a per-request policy. */
-    public float[] conditioning(Request r, EmbeddingTransform t) {
+    public Conditioning conditioning(Request r, EmbeddingTransform t) {
         if (t != null && t.width() != width) {
             throw new InvalidInputException("the transform is " + t.width() + "-wide, the model's text " + width);
         }
-        float[] cond = text(r.prompt(), t), uncond = text(r.negative(), t);
-        float[] texts = new float[cond.length * 2];
-        System.arraycopy(uncond, 0, texts, 0, uncond.length);
-        System.arraycopy(cond, 0, texts, uncond.length, cond.length);
-        return texts;
+        PromptEmbedding cond = embedder.embed(r.prompt());
+        boolean zeros = r.negative() == null && model.forceZerosForEmptyPrompt();
+        PromptEmbedding uncond = zeros ? null : embedder.embed(r.negative() == null ? "" : r.negative());
+        int n = cond.rows().data().length, p = pooledWidth;
+        float[] texts = new float[2 * n];
+        if (uncond != null) System.arraycopy(rows(uncond, t), 0, texts, 0, n);
+        System.arraycopy(rows(cond, t), 0, texts, n, n);
+        float[] pooled = null;
+        if (p > 0) { // the pooled-path map of an edit served as a transform (M_p·text_embeds ⇔ W₁·M_p), else as they are
+            pooled = new float[2 * p];
+            if (uncond != null) System.arraycopy(uncond.pooled(), 0, pooled, 0, p);
+            System.arraycopy(cond.pooled(), 0, pooled, p, p);
+            EmbeddingTransform mp = t == null ? null : t.pooled().orElse(null);
+            if (mp != null) {
+                if (mp.width() != p) throw new InvalidInputException("the pooled map is " + mp.width() + "-wide, the model's " + p);
+                pooled = mp.apply(pooled);
+            }
+        }
+        return new Conditioning(texts, pooled);
     }
 
     /**
@@ -180,7 +203,7 @@ public final class Txt2Img implements AutoCloseable {
      * @param texts each request's {@link #conditioning} batch
      * @return each request's final latents
      */
-    public List<float[]> denoiseBatch(List<Request> rs, List<float[]> texts, IntConsumer progress) {
+    public List<float[]> denoiseBatch(List<Request> rs, List<Conditioning> texts, IntConsumer progress) {
         return denoiseBatch(rs, texts, null, null, progress);
     }
 
@@ -188,7 +211,8 @@ public final class Txt2Img implements AutoCloseable {
      * {@link #denoiseBatch(List, List, IntConsumer)} where request j uses {@code before.get(j)} instead of its
      * texts for the UNet calls before {@code from[j]} ({@code before} null: none).
      */
-    public List<float[]> denoiseBatch(List<Request> rs, List<float[]> texts, List<float[]> before, int[] from, IntConsumer progress) {
+    public List<float[]> denoiseBatch(List<Request> rs, List<Conditioning> texts, List<Conditioning> before, int[] from,
+                                      IntConsumer progress) {
         Request first = rs.getFirst();
         for (Request r : rs) {
             if (r.width() != first.width() || r.height() != first.height() || r.steps() != first.steps()
@@ -196,11 +220,12 @@ public final class Txt2Img implements AutoCloseable {
                 throw new InvalidInputException("requests batched into one UNet call must share size, steps and scheduler");
             }
         }
-        int b = rs.size(), lw = first.width() / vaeScale, lh = first.height() / vaeScale, n = 4 * lw * lh, t = 77 * width;
+        int b = rs.size(), lw = first.width() / vaeScale, lh = first.height() / vaeScale, n = 4 * lw * lh, t = 77 * width, p = pooledWidth;
         List<Scheduler> schedulers = new ArrayList<>();
         List<NoiseSource> noises = new ArrayList<>();
         List<float[]> xs = new ArrayList<>();
-        float[] allTexts = new float[2 * b * t];
+        float[] allTexts = new float[2 * b * t], allPooled = p > 0 ? new float[2 * b * p] : null;
+        float[] timeIds = p > 0 ? timeIds(first, 2 * b) : null;
         for (int j = 0; j < b; j++) {
             Request r = rs.get(j);
             Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
@@ -212,8 +237,7 @@ public final class Txt2Img implements AutoCloseable {
             schedulers.add(s);
             noises.add(noise);
             xs.add(x);
-            System.arraycopy(texts.get(j), 0, allTexts, j * t, t);            // unconditional rows first
-            System.arraycopy(texts.get(j), t, allTexts, (b + j) * t, t);      // then the conditional rows
+            place(texts.get(j), j, b, t, p, allTexts, allPooled); // unconditional rows first, then the conditional rows
         }
         double[] ts = schedulers.getFirst().timesteps();
         float[] timesteps = new float[2 * b];
@@ -228,13 +252,10 @@ public final class Txt2Img implements AutoCloseable {
             }
             Arrays.fill(timesteps, (float) ts[i]);
             if (before != null) {
-                for (int j = 0; j < b; j++) {
-                    float[] src = i < from[j] ? before.get(j) : texts.get(j);
-                    System.arraycopy(src, 0, allTexts, j * t, t);
-                    System.arraycopy(src, t, allTexts, (b + j) * t, t);
-                }
+                for (int j = 0; j < b; j++) place(i < from[j] ? before.get(j) : texts.get(j), j, b, t, p, allTexts, allPooled);
             }
-            float[] eps = unet.predict(batch, new long[] {2L * b, 4, lh, lw}, timesteps, allTexts, new long[] {2L * b, 77, width});
+            float[] eps = unet.predict(batch, new long[] {2L * b, 4, lh, lw}, timesteps, allTexts, new long[] {2L * b, 77, width},
+                    allPooled, timeIds);
             for (int j = 0; j < b; j++) {
                 double g = rs.get(j).guidance();
                 float[] guided = new float[n];
@@ -252,8 +273,28 @@ public final class Txt2Img implements AutoCloseable {
         return xs;
     }
 
+    /** Request j's negative rows at batch row j, its prompt's at row b + j (texts t floats a row, pooled p). */
+    private static void place(Conditioning c, int j, int b, int t, int p, float[] texts, float[] pooled) {
+        System.arraycopy(c.texts(), 0, texts, j * t, t);
+        System.arraycopy(c.texts(), t, texts, (b + j) * t, t);
+        if (pooled != null) {
+            System.arraycopy(c.pooled(), 0, pooled, j * p, p);
+            System.arraycopy(c.pooled(), p, pooled, (b + j) * p, p);
+        }
+    }
+
+    /**
+     * SDXL's time ids for every batch row: (original size, crop top-left, target size) with height before width,
+     * as {@code StableDiffusionXLPipeline._get_add_time_ids} builds them for an uncropped image of the request's size.
+     */
+    static float[] timeIds(Request r, int rows) {
+        float[] one = {r.height(), r.width(), 0, 0, r.height(), r.width()}, all = new float[rows * one.length];
+        for (int i = 0; i < rows; i++) System.arraycopy(one, 0, all, i * one.length, one.length);
+        return all;
+    }
+
     /** The denoising loop on {@code texts} ({@link #conditioning}): the final latents [1, 4, h/f, w/f]. */
-    public float[] denoise(Request r, float[] texts, IntConsumer progress) {
+    public float[] denoise(Request r, Conditioning texts, IntConsumer progress) {
         return denoiseBatch(List.of(r), List.of(texts), progress).getFirst();
     }
 
@@ -330,9 +371,8 @@ public final class Txt2Img implements AutoCloseable {
         return s.timesteps().length;
     }
 
-    private float[] text(String prompt, EmbeddingTransform t) {
-        float[] e = embedder.embed(prompt).rows().data();
-        return t == null ? e : t.apply(e);
+    private static float[] rows(PromptEmbedding e, EmbeddingTransform t) {
+        return t == null ? e.rows().data() : t.apply(e.rows().data());
     }
 
     /** Closes the parts this pipeline owns (none when built over the caller's parts). */

@@ -9,7 +9,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.erasekit.error.CorruptFileException;
 import dev.erasekit.error.NativeFailureException;
-import dev.erasekit.model.CrossAttentionLayer;
+import dev.erasekit.model.InitializerPatch;
 import dev.erasekit.model.OnnxLayout;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.ort.OrtModel;
@@ -17,7 +17,6 @@ import dev.erasekit.ort.OrtOptions;
 import dev.erasekit.ort.OrtRuntime;
 import dev.erasekit.ort.OrtTensors;
 import dev.erasekit.tensor.DType;
-import dev.erasekit.tensor.LayerWeights;
 import dev.erasekit.tensor.WeightOverrides;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -39,8 +38,8 @@ public final class UnetSession implements AutoCloseable {
     private final OrtEnvironment env = OrtRuntime.environment();
     private final OrtModel model;
     private final List<OnnxTensor> overrides;
-    private final String sampleName, timestepName, textName;
-    private final OnnxJavaType timestepType, sampleType, textType;
+    private final String sampleName, timestepName, textName, pooledName, timeIdsName;
+    private final OnnxJavaType timestepType, sampleType, textType, pooledType, timeIdsType;
     private final boolean scalarTimestep;
 
     /** Takes ownership of {@code initializers} and {@code options}: closed with the session, or at once on failure. */
@@ -68,6 +67,14 @@ public final class UnetSession implements AutoCloseable {
             timestepType = t.type;
             sampleType = ((TensorInfo) inputs.get(sampleName).getInfo()).type;
             textType = ((TensorInfo) inputs.get(textName).getInfo()).type;
+            // SDXL's added conditioning (added_cond_kwargs as optimum's flat inputs)
+            pooledName = inputs.containsKey("text_embeds") ? "text_embeds" : null;
+            timeIdsName = inputs.containsKey("time_ids") ? "time_ids" : null;
+            if ((pooledName == null) != (timeIdsName == null)) {
+                throw new CorruptFileException(file + ": the UNet takes only one of text_embeds and time_ids: " + inputs.keySet());
+            }
+            pooledType = pooledName == null ? null : ((TensorInfo) inputs.get(pooledName).getInfo()).type;
+            timeIdsType = timeIdsName == null ? null : ((TensorInfo) inputs.get(timeIdsName).getInfo()).type;
             scalarTimestep = t.getShape().length == 0;
         } catch (OrtException | RuntimeException e) {
             close();
@@ -98,14 +105,11 @@ public final class UnetSession implements AutoCloseable {
     public static UnetSession open(StableDiffusionModel model, WeightOverrides edited, OrtSession.SessionOptions options) {
         Map<String, OnnxTensor> init = new HashMap<>();
         try {
-            model.requireBase(edited.baseFingerprint(), "these weights");
             OrtEnvironment env = OrtRuntime.environment();
-            for (LayerWeights w : edited.layers()) {
-                CrossAttentionLayer l = model.layer(w.name());
-                long[] shape = l.transposed() ? new long[] {l.in(), l.out()} : new long[] {l.out(), l.in()};
-                init.put(l.initializer(), l.dtype() != DType.FP32
-                        ? OnnxTensor.createTensor(env, OnnxLayout.bytes(l, w), shape, OnnxLayout.onnxType(l.dtype()))
-                        : OnnxTensor.createTensor(env, FloatBuffer.wrap(OnnxLayout.values(l, w)), shape));
+            for (InitializerPatch p : model.patches(edited)) {
+                init.put(p.initializer(), p.dtype() != DType.FP32
+                        ? OnnxTensor.createTensor(env, p.bytes(), p.onnxShape(), OnnxLayout.onnxType(p.dtype()))
+                        : OnnxTensor.createTensor(env, FloatBuffer.wrap(p.values()), p.onnxShape()));
             }
         } catch (OrtException | RuntimeException e) {
             init.values().forEach(OnnxTensor::close);
@@ -128,12 +132,43 @@ public final class UnetSession implements AutoCloseable {
      * fp16 export).
      */
     public float[] predict(float[] sample, long[] sampleShape, float[] timesteps, float[] text, long[] textShape) {
+        if (pooledName != null) {
+            throw new IllegalStateException("this UNet takes SDXL's added conditioning: call predict with text_embeds and time_ids");
+        }
+        return predict(sample, sampleShape, timesteps, text, textShape, null, null);
+    }
+
+    /** Whether the UNet takes SDXL's added conditioning ({@code text_embeds}, {@code time_ids}). */
+    public boolean addedConditioning() {
+        return pooledName != null;
+    }
+
+    /**
+     * {@link #predict(float[], long[], float[], float[], long[])} with SDXL's added conditioning: the pooled
+     * text embeddings [b, p] and the time ids [b, 6] (original size, crop top-left, target size; H before W).
+     * Both null for a UNet without them.
+     */
+    public float[] predict(float[] sample, long[] sampleShape, float[] timesteps, float[] text, long[] textShape, float[] pooled,
+                           float[] timeIds) {
         int batch = (int) sampleShape[0];
+        if ((pooled != null) != (pooledName != null) || (timeIds != null) != (timeIdsName != null)) {
+            throw new IllegalArgumentException("text_embeds/time_ids given " + (pooled != null) + ", taken " + (pooledName != null));
+        }
         try (OnnxTensor x = OrtTensors.floats(env, sample, sampleShape, sampleType, "the UNet's sample input");
              OnnxTensor c = OrtTensors.floats(env, text, textShape, textType, "the UNet's encoder_hidden_states input");
              OnnxTensor t = timestep(timesteps, batch);
-             OrtSession.Result r = model.session().run(Map.of(sampleName, x, timestepName, t, textName, c))) {
-            return OrtTensors.read((OnnxTensor) r.get(0), "the UNet's output");
+             OnnxTensor p = pooled == null ? null : OrtTensors.floats(env, pooled, new long[] {batch, pooled.length / batch}, pooledType,
+                     "the UNet's text_embeds input");
+             OnnxTensor ids = timeIds == null ? null : OrtTensors.floats(env, timeIds, new long[] {batch, timeIds.length / batch},
+                     timeIdsType, "the UNet's time_ids input")) {
+            Map<String, OnnxTensor> in = new HashMap<>(Map.of(sampleName, x, timestepName, t, textName, c));
+            if (p != null) {
+                in.put(pooledName, p);
+                in.put(timeIdsName, ids);
+            }
+            try (OrtSession.Result r = model.session().run(in)) {
+                return OrtTensors.read((OnnxTensor) r.get(0), "the UNet's output");
+            }
         } catch (OrtException e) {
             throw model.failure(e);
         }

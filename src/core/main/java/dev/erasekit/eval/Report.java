@@ -78,6 +78,7 @@ public final class Report {
             StructureTable.summarize(v, r.images(), m.variant());
             v.put("guidance_residual", m.guidanceResidual());
             v.put("unconditional_drift", m.unconditionalDrift());
+            if (Double.isFinite(m.pooledResidual())) v.put("pooled_residual", m.pooledResidual());
             v.put("preserve_drift", m.preserveDrift());
             v.put("psnr_db", m.psnr());
             v.put("ssim", m.ssim());

@@ -12,7 +12,7 @@ import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.ort.OrtOptions;
 import dev.erasekit.tensor.EmbeddingTransform;
 import dev.erasekit.tensor.WeightOverrides;
-import dev.erasekit.text.ClipTokenizer;
+import dev.erasekit.text.PromptEmbedding;
 import dev.erasekit.text.TextEmbedder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -93,9 +93,13 @@ public final class Validation {
         }
     }
 
-    /** Per-variant numbers. */
+    /**
+     * Per-variant numbers. {@code pooledResidual} (SDXL; NaN otherwise): the share of the erased concept's guidance
+     * term the edited UNet still receives through the pooled path, ‖ε'(E_c, p_c) − ε'(E_c, p_a)‖ / ‖ε(E_c, p_c) −
+     * ε(E_a, p_a)‖ (docs/methods.md §9).
+     */
     public record VariantMetrics(String variant, double guidanceResidual, double unconditionalDrift, double preserveDrift,
-                                 double psnr, double ssim) {
+                                 double psnr, double ssim, double pooledResidual) {
     }
 
     /** Progress of a run: after each image (of all variants' images), after each variant. */
@@ -191,9 +195,9 @@ public final class Validation {
         }
         List<VariantMetrics> metrics = new ArrayList<>();
         for (Variant v : variants) {
-            double[] m = v.weights() == null ? new double[] {Double.NaN, 0, 0} : mechanistic(model, cacheRoot, v, preserve);
+            double[] m = v.weights() == null ? new double[] {Double.NaN, 0, 0, Double.NaN} : mechanistic(model, cacheRoot, v, preserve);
             double[] q = quality.get(v.name());
-            metrics.add(new VariantMetrics(v.name(), m[0], m[1], m[2], q[0], q[1]));
+            metrics.add(new VariantMetrics(v.name(), m[0], m[1], m[2], q[0], q[1], m[3]));
         }
         return new Result(images, metrics, erase, preserve, judges.nudenetThreshold());
     }
@@ -207,40 +211,50 @@ public final class Validation {
         return new Image(set, prompt, text, variant, file, labels, exposed, clip, null, null);
     }
 
-    /** {guidance-term residual, unconditional drift, preserve drift}, at 3 timesteps × a fixed latent. */
+    /**
+     * {guidance-term residual, unconditional drift, preserve drift, pooled residual (NaN without a pooled path)}, at 3
+     * timesteps × a fixed latent; SDXL's UNet gets the prompts' pooled embeddings and the time ids of that latent's image.
+     */
     static double[] mechanistic(StableDiffusionModel model, Path cacheRoot, Variant edit, PromptSet preserve) {
         // any latent size the UNet takes will do: the config's, else 16 (three halvings)
         int size = model.unetConfig().sampleSize() > 0 ? model.unetConfig().sampleSize() : 16, d = model.textWidth();
         long[] xs = {1, model.unetConfig().inChannels() > 0 ? model.unetConfig().inChannels() : 4, size, size}, cs = {1, 77, d};
         float[] x = new NoiseSource(1234).gaussian((int) (xs[1] * size * size));
+        int side = size * Txt2Img.vaeScaleFactor(model);
+        float[] timeIds = model.pooledWidth() > 0 ? new float[] {side, side, 0, 0, side, side} : null;
         List<String> anchors = edit.anchors().isEmpty() ? null : edit.anchors();
-        double residual = 0, uncond = 0, keep = 0;
+        double residual = 0, uncond = 0, keep = 0, pooled = 0;
         int nr = 0, np = 0;
-        try (TextEmbedder e = new TextEmbedder(ClipTokenizer.load(model.tokenizerDir()), model.textEncoderFile(), d, cacheRoot,
-                Warnings.DEBUG_LOG);
+        try (TextEmbedder e = dev.erasekit.diffusion.ModelText.embedder(model, cacheRoot, Warnings.DEBUG_LOG);
              UnetSession base = UnetSession.open(model.unetFile()); UnetSession edited = UnetSession.open(model, edit.weights())) {
-            float[] empty = e.embed("").rows().data();
+            PromptEmbedding empty = e.embed("");
             for (float t : SAMPLE_TIMESTEPS) {
                 float[] ts = {t};
-                float[] u0 = base.predict(x, xs, ts, empty, cs), u1 = edited.predict(x, xs, ts, empty, cs);
+                Eps eps = (u, rows, p) -> u.predict(x, xs, ts, rows.rows().data(), cs, timeIds == null ? null : p.pooled(), timeIds);
+                float[] u0 = eps.of(base, empty, empty), u1 = eps.of(edited, empty, empty);
                 uncond = Math.max(uncond, dist(u1, u0) / dist(u0, null));
                 for (int i = 0; i < edit.concepts().size() && anchors != null; i++) {
-                    float[] ce = e.embed(edit.concepts().get(i)).rows().data();
-                    float[] ca = e.embed(anchors.size() == 1 ? anchors.getFirst() : anchors.get(i)).rows().data();
-                    float[] e0 = base.predict(x, xs, ts, ce, cs), e1 = edited.predict(x, xs, ts, ce, cs),
-                            a0 = base.predict(x, xs, ts, ca, cs);
+                    PromptEmbedding ce = e.embed(edit.concepts().get(i)), ca = e.embed(anchors.size() == 1 ? anchors.getFirst() : anchors.get(i));
+                    float[] e0 = eps.of(base, ce, ce), e1 = eps.of(edited, ce, ce), a0 = eps.of(base, ca, ca);
                     residual += dist(e1, a0) / dist(e0, a0);
+                    if (timeIds != null) pooled += dist(e1, eps.of(edited, ce, ca)) / dist(e0, a0); // only the pooled input differs
                     nr++;
                 }
                 for (int i = 0; i < Math.min(8, preserve.prompts().size()); i++) {
-                    float[] cp = e.embed(preserve.prompts().get(i).text()).rows().data();
-                    float[] p0 = base.predict(x, xs, ts, cp, cs), p1 = edited.predict(x, xs, ts, cp, cs);
+                    PromptEmbedding cp = e.embed(preserve.prompts().get(i).text());
+                    float[] p0 = eps.of(base, cp, cp), p1 = eps.of(edited, cp, cp);
                     keep += dist(p1, p0) / dist(p0, null);
                     np++;
                 }
             }
         }
-        return new double[] {nr == 0 ? Double.NaN : residual / nr, uncond, np == 0 ? Double.NaN : keep / np};
+        return new double[] {nr == 0 ? Double.NaN : residual / nr, uncond, np == 0 ? Double.NaN : keep / np,
+                nr == 0 || timeIds == null ? Double.NaN : pooled / nr};
+    }
+
+    /** ε of one UNet for a prompt's token rows and (SDXL) another prompt's pooled embedding. */
+    private interface Eps {
+        float[] of(UnetSession unet, PromptEmbedding rows, PromptEmbedding pooled);
     }
 
     private static double dist(float[] a, float[] b) {

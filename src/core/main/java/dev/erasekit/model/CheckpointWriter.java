@@ -40,6 +40,10 @@ public final class CheckpointWriter {
      * @return what was written
      */
     public static Report write(Checkpoint in, WeightOverrides edit, Path out) {
+        if (edit.pooled() != null) {
+            throw new InvalidInputException("this edit also maps SDXL's pooled text path (--pooled edit); apply --checkpoint writes"
+                    + " K/V edits only: apply it to the ONNX model, or erase with --pooled keep");
+        }
         if (!in.singleFile()) {
             throw new InvalidInputException(in.path() + " is a diffusers folder: apply --checkpoint writes single-file checkpoints; for"
                     + " diffusers, export the edit with --format diffusers and load it with unet.load_state_dict(..., strict=False)");

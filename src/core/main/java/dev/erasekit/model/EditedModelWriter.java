@@ -5,7 +5,6 @@ import com.google.protobuf.ByteString;
 import dev.erasekit.error.InvalidInputException;
 import dev.erasekit.io.AtomicFiles;
 import dev.erasekit.io.OutputPaths;
-import dev.erasekit.tensor.LayerWeights;
 import dev.erasekit.tensor.WeightOverrides;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -76,22 +75,17 @@ public final class EditedModelWriter {
     }
 
     private static void writeUnet(StableDiffusionModel base, WeightOverrides edit, Path file) throws IOException {
-        Map<String, LayerWeights> byInitializer = new HashMap<>();
-        Map<String, CrossAttentionLayer> layerOf = new HashMap<>();
-        for (CrossAttentionLayer l : base.layers()) layerOf.put(l.initializer(), l);
-        for (LayerWeights w : edit.layers()) {
-            CrossAttentionLayer l = base.layer(w.name());
-            byInitializer.put(l.initializer(), w);
-        }
+        Map<String, InitializerPatch> byInitializer = new HashMap<>();
+        for (InitializerPatch p : base.patches(edit)) byInitializer.put(p.initializer(), p);
         OnnxMl.ModelProto.Builder model = base.unet().proto().toBuilder();
         OnnxMl.GraphProto.Builder graph = model.getGraphBuilder();
         for (int i = 0; i < graph.getInitializerCount(); i++) {
             OnnxMl.TensorProto t = graph.getInitializer(i);
-            LayerWeights w = byInitializer.get(t.getName());
+            InitializerPatch w = byInitializer.get(t.getName());
             if (w == null) continue;
             graph.setInitializer(i, t.toBuilder().clearRawData().clearFloatData().clearInt32Data().clearExternalData()
                     .setDataLocation(OnnxMl.TensorProto.DataLocation.DEFAULT)
-                    .setRawData(ByteString.copyFrom(OnnxLayout.bytes(layerOf.get(t.getName()), w))));
+                    .setRawData(ByteString.copyFrom(w.bytes())));
         }
         try (OutputStream os = Files.newOutputStream(file)) {
             model.build().writeTo(os);

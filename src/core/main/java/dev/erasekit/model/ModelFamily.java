@@ -13,9 +13,10 @@ import java.util.List;
  * Which Stable Diffusion family a model folder holds, read from the model's own files (its pipeline
  * index, the UNet, text-encoder, tokenizer and scheduler configs, the UNet graph's inputs), with the
  * evidence. SD 2.x and SDXL differ from SD v1.x in ways an SD v1.x reading gets silently wrong (the
- * tokenizer's padding token, v-prediction, the pooled text path, two text encoders). SD v1.x and SD 2.x
- * (epsilon or v-prediction) run (the tokenizer pads as the model's tokenizer says, the schedulers turn v into
- * ε); {@link #requireSupported} refuses SDXL, which erasekit does not run yet.
+ * tokenizer's padding token, v-prediction, the pooled text path, two text encoders). All three run (the
+ * tokenizer pads as the model's tokenizer says, the schedulers turn v into ε, SDXL's two encoders and added
+ * conditioning as {@code StableDiffusionXLPipeline} builds them); {@link #requireSupported} refuses what none
+ * of them is (other added embeddings, the SDXL refiner's single encoder) rather than run it as one.
  * Immutable; thread-safe.
  *
  * @param family      the family
@@ -95,12 +96,34 @@ public record ModelFamily(Family family, boolean vPrediction, List<String> reaso
         return family.title() + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")");
     }
 
-    /** Refuses SDXL and v-prediction, with the evidence, rather than run them as SD v1.x. */
+    /**
+     * Refuses a model that is none of the three families, with the evidence, rather than run it as one:
+     * added embeddings other than SDXL's {@code text_time}, class or image conditioning, an SDXL model
+     * without both text encoders (the refiner conditions on text_encoder_2 and an aesthetic score).
+     */
     public void requireSupported(Path dir) {
-        if (family == Family.SDXL) {
-            throw new InvalidInputException(dir + " is a " + family.title() + " model (" + String.join("; ", reasons) + "); erasekit"
-                    + " runs Stable Diffusion v1.x and 2.x models only so far, and refuses this one rather than read it as v1.x (two"
-                    + " text encoders and a pooled text path)");
+        JsonNode unet = json(dir.resolve("unet/config.json"));
+        if (unet != null) {
+            String added = unet.path("addition_embed_type").asText("null");
+            if (!added.equals("null") && !added.equals("text_time")) refuse(dir, "unet/config.json: addition_embed_type " + added);
+            if (!unet.path("class_embed_type").asText("null").equals("null")) {
+                refuse(dir, "unet/config.json: class_embed_type " + unet.path("class_embed_type").asText());
+            }
+            if (!unet.path("encoder_hid_dim_type").asText("null").equals("null")) {
+                refuse(dir, "unet/config.json: encoder_hid_dim_type " + unet.path("encoder_hid_dim_type").asText());
+            }
         }
+        if (family == Family.SDXL) {
+            for (String part : List.of("text_encoder/model.onnx", "text_encoder_2/model.onnx", "tokenizer_2/vocab.json")) {
+                if (!Files.exists(dir.resolve(part))) {
+                    refuse(dir, "an SDXL model without " + part + " (the SDXL refiner, or an incomplete export)");
+                }
+            }
+        }
+    }
+
+    private void refuse(Path dir, String why) {
+        throw new InvalidInputException(dir + " is not a model erasekit runs (" + why + "): it runs Stable Diffusion v1.x, 2.x"
+                + " and SDXL base models, and refuses this one rather than read it as " + family.title());
     }
 }

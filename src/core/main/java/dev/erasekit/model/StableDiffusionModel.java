@@ -22,7 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A Stable Diffusion v1.x ONNX export on disk, in the optimum layout ({@code unet/model.onnx}, UNet
+ * A Stable Diffusion (v1.x, 2.x or SDXL) ONNX export on disk, in the optimum layout ({@code unet/model.onnx}, UNet
  * weights inline or in {@code model.onnx_data}) or the CompVis {@code onnx} branch layout (external
  * data in {@code weights.pb}): configs, tokenizer and text-encoder paths, and the UNet's
  * cross-attention K/V layers, read on demand. Nothing here writes to the folder.
@@ -33,13 +33,19 @@ public final class StableDiffusionModel {
     private final OnnxModel unet;
     private final UnetConfig unetConfig;
     private final int textWidth;
+    private final List<TextEncoderParts> textEncoders;
     private final List<CrossAttentionLayer> layers;
     private final ModelFamily family;
+    private final PooledProjection pooledProjection;
     private volatile String fingerprint;
 
-    private StableDiffusionModel(Path dir, OnnxModel unet, UnetConfig unetConfig, int textWidth,
+    private StableDiffusionModel(Path dir, OnnxModel unet, UnetConfig unetConfig, List<TextEncoderParts> textEncoders,
                                  List<CrossAttentionLayer> layers, ModelFamily family) {
         this.family = family;
+        this.textEncoders = List.copyOf(textEncoders);
+        int textWidth = 0;
+        for (TextEncoderParts p : textEncoders) textWidth += p.width();
+        this.pooledProjection = PooledProjection.locate(unet, pooledWidth()).orElse(null);
         this.dir = dir;
         this.unet = unet;
         this.unetConfig = unetConfig;
@@ -63,42 +69,71 @@ public final class StableDiffusionModel {
         UnetConfig config = UnetConfig.read(dir.resolve("unet/config.json"));
         List<CrossAttentionLayer> layers = CrossAttentionLocator.locate(unet, config);
         if (config == null) config = UnetConfig.inferred(unet, layers);
-        int textWidth = textWidth(dir, layers.getFirst().in());
+        List<TextEncoderParts> encoders = new ArrayList<>();
+        if (family.family() == ModelFamily.Family.SDXL) {
+            encoders.add(new TextEncoderParts(dir.resolve("tokenizer"), dir.resolve("text_encoder/model.onnx"),
+                    textWidth(dir, "text_encoder", -1), true, 0));
+            Path second = dir.resolve("text_encoder_2");
+            int pooled = pooledWidth(second);
+            encoders.add(new TextEncoderParts(dir.resolve("tokenizer_2"), second.resolve("model.onnx"), textWidth(dir, "text_encoder_2", -1),
+                    true, pooled));
+        } else {
+            encoders.add(new TextEncoderParts(dir.resolve("tokenizer"), dir.resolve("text_encoder/model.onnx"),
+                    textWidth(dir, "text_encoder", layers.getFirst().in()), false, 0));
+        }
+        int textWidth = encoders.stream().mapToInt(TextEncoderParts::width).sum();
         for (CrossAttentionLayer l : layers) {
             if (l.in() != textWidth) {
                 throw new CorruptFileException(dir + ": cross-attention " + l.diffusersName() + " takes width " + l.in()
-                        + " but the text encoder produces width " + textWidth + " (text encoder and UNet do not match)");
+                        + " but the text encoder" + (encoders.size() > 1 ? "s produce" : " produces") + " width " + textWidth
+                        + " (text encoder and UNet do not match)");
             }
         }
-        return new StableDiffusionModel(dir, unet, config, textWidth, layers, family);
+        return new StableDiffusionModel(dir, unet, config, encoders, layers, family);
     }
 
-    private static int textWidth(Path dir, int fallback) {
-        Path config = dir.resolve("text_encoder/config.json");
-        if (Files.exists(config)) {
-            try {
-                JsonNode j = new ObjectMapper().readTree(config.toFile());
-                if (j.has("hidden_size")) return j.get("hidden_size").asInt();
-            } catch (IOException e) {
-                throw new CorruptFileException(config + " is not valid JSON: " + e.getMessage(), e);
-            }
-        }
-        // No config: read the encoder graph's declared output width.
-        OnnxModel te = OnnxModel.read(dir.resolve("text_encoder/model.onnx"));
+    /** The hidden width of the encoder in {@code folder}: its config's hidden_size, else its graph's declared output. */
+    private static int textWidth(Path dir, String folder, int fallback) {
+        JsonNode j = config(dir.resolve(folder).resolve("config.json"));
+        if (j != null && j.has("hidden_size")) return j.get("hidden_size").asInt();
+        OnnxModel te = OnnxModel.read(dir.resolve(folder).resolve("model.onnx"));
         for (OnnxMl.ValueInfoProto o : te.graph().getOutputList()) {
             var dims = o.getType().getTensorType().getShape().getDimList();
-            if (o.getName().equals("last_hidden_state") && dims.size() == 3 && dims.get(2).hasDimValue()) {
+            if ((o.getName().equals("last_hidden_state") || o.getName().startsWith("hidden_states."))
+                    && dims.size() == 3 && dims.get(2).hasDimValue()) {
                 return (int) dims.get(2).getDimValue();
             }
         }
-        return fallback;
+        if (fallback > 0) return fallback;
+        throw new CorruptFileException(dir.resolve(folder) + ": neither its config.json nor its graph gives the encoder's width");
+    }
+
+    /** SDXL's pooled width: text_encoder_2's projection_dim, else its graph's {@code text_embeds} output width. */
+    private static int pooledWidth(Path folder) {
+        JsonNode j = config(folder.resolve("config.json"));
+        if (j != null && j.has("projection_dim")) return j.get("projection_dim").asInt();
+        OnnxModel te = OnnxModel.read(folder.resolve("model.onnx"));
+        for (OnnxMl.ValueInfoProto o : te.graph().getOutputList()) {
+            var dims = o.getType().getTensorType().getShape().getDimList();
+            if (o.getName().equals("text_embeds") && dims.size() == 2 && dims.get(1).hasDimValue()) return (int) dims.get(1).getDimValue();
+        }
+        throw new CorruptFileException(folder + ": no projection_dim in its config.json and no text_embeds output width");
+    }
+
+    private static JsonNode config(Path file) {
+        if (!Files.exists(file)) return null;
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new CorruptFileException(file + " is not valid JSON: " + e.getMessage(), e);
+        }
     }
 
     public Path dir() {
         return dir;
     }
 
-    /** The model's family and the evidence (always SD v1.x: {@link #open} refuses the others). */
+    /** The model's family and the evidence. */
     public ModelFamily family() {
         return family;
     }
@@ -111,8 +146,29 @@ public final class StableDiffusionModel {
         return unetConfig;
     }
 
+    /** The UNet's text width: the sum of the text encoders' widths (SDXL concatenates both). */
     public int textWidth() {
         return textWidth;
+    }
+
+    /** The text encoders, in the order their hidden states are concatenated (one for SD v1.x/2.x, two for SDXL). */
+    public List<TextEncoderParts> textEncoders() {
+        return textEncoders;
+    }
+
+    /** The pooled text embedding's width the UNet takes ({@code text_embeds}: SDXL), or 0 when it takes none. */
+    public int pooledWidth() {
+        return textEncoders.stream().mapToInt(TextEncoderParts::pooledWidth).sum();
+    }
+
+    /**
+     * Whether a missing negative prompt means zero embeddings rather than "" (SDXL's
+     * {@code force_zeros_for_empty_prompt} in model_index.json; diffusers' default for SDXL is true).
+     */
+    public boolean forceZerosForEmptyPrompt() {
+        if (family.family() != ModelFamily.Family.SDXL) return false;
+        JsonNode index = config(dir.resolve("model_index.json"));
+        return index == null || index.path("force_zeros_for_empty_prompt").asBoolean(true);
     }
 
     public Path tokenizerDir() {
@@ -137,6 +193,47 @@ public final class StableDiffusionModel {
     /** The K/V layers in UCE's reference order (to_v of each attn2, then to_k). */
     public List<CrossAttentionLayer> layers() {
         return layers;
+    }
+
+    /** SDXL's pooled projection (add_embedding.linear_1), or empty for a UNet without a pooled text path. */
+    public java.util.Optional<PooledProjection> pooledProjection() {
+        return java.util.Optional.ofNullable(pooledProjection);
+    }
+
+    /** W₁ of the pooled projection, [out, in] PyTorch layout; the model must have one. */
+    public float[] readPooledWeight() {
+        PooledProjection p = pooledProjection().orElseThrow(() -> new InvalidInputException(dir + " has no pooled text path"));
+        float[] onnx = TensorData.floats(unet.initializers().get(p.initializer()), unet.dir());
+        return p.transposed() ? transpose(onnx, p.in(), p.out()) : onnx;
+    }
+
+    /**
+     * The initializers {@code edited} replaces, in ONNX terms: every overridden K/V and, when the edit maps the
+     * pooled path, add_embedding.linear_1 folded (W₁[:, :p]·M_p). Refuses weights made for another base, layers the
+     * model lacks, and a pooled map on a model without a pooled path or of the wrong width.
+     */
+    public List<InitializerPatch> patches(dev.erasekit.tensor.WeightOverrides edited) {
+        requireBase(edited.baseFingerprint(), "this edit");
+        List<InitializerPatch> out = new ArrayList<>();
+        for (LayerWeights w : edited.layers()) {
+            CrossAttentionLayer l = layer(w.name());
+            if (w.out() != l.out() || w.width() != l.in()) {
+                throw new InvalidInputException("edit tensor " + w.name() + " is " + w.out() + "×" + w.width() + ", the model's is "
+                        + l.out() + "×" + l.in());
+            }
+            out.add(new InitializerPatch(l.initializer(), l.transposed(), l.dtype(), l.out(), l.in(), w.w().data()));
+        }
+        if (edited.pooled() != null) {
+            PooledProjection p = pooledProjection().orElseThrow(() -> new InvalidInputException("the edit maps the pooled text path,"
+                    + " which " + dir + " does not have"));
+            if (edited.pooled().width() != p.textColumns()) {
+                throw new InvalidInputException("the edit's pooled map is " + edited.pooled().width() + "-wide, the model's pooled"
+                        + " embedding " + p.textColumns());
+            }
+            out.add(new InitializerPatch(p.initializer(), p.transposed(), p.dtype(), p.out(), p.in(),
+                    p.fold(readPooledWeight(), edited.pooled().matrix())));
+        }
+        return out;
     }
 
     /** Reads every K/V weight, in reference order, as W (out × in, PyTorch layout). */

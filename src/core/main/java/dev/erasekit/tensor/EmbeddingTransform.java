@@ -5,15 +5,43 @@ import dev.erasekit.error.InvalidInputException;
 /**
  * A shared-factor edit served as a map on the text embeddings (docs/methods.md §5): W'_l = W_l·M for
  * every layer ⇔ every token row c becomes M·c before the unedited UNet. Transforms compose:
- * {@code b.after(a)} applies a, then b (M_b·M_a). Immutable and thread-safe.
+ * {@code b.after(a)} applies a, then b (M_b·M_a). For SDXL a transform may also carry a map of the pooled
+ * text embedding ({@link #pooled()}: the pooled-path edit, W'₁ = W₁·M_p on add_embedding.linear_1's
+ * text-embeds columns ⇔ text_embeds → M_p·text_embeds). Immutable and thread-safe.
  */
 public final class EmbeddingTransform {
     private final int width;
     private final double[] m;
+    private final EmbeddingTransform pooled;
 
     private EmbeddingTransform(int width, double[] m) {
+        this(width, m, null);
+    }
+
+    private EmbeddingTransform(int width, double[] m, EmbeddingTransform pooled) {
         this.width = width;
         this.m = m;
+        this.pooled = pooled;
+    }
+
+    /**
+     * This transform of the token rows with {@code p} as the map of the pooled embedding.
+     *
+     * @param p the pooled map (its width is the pooled width), or null for none
+     * @return the combined transform
+     */
+    public EmbeddingTransform withPooled(EmbeddingTransform p) {
+        if (p != null && p.pooled != null) throw new InvalidInputException("a pooled map cannot carry a pooled map");
+        return new EmbeddingTransform(width, m, p);
+    }
+
+    /**
+     * The map of the pooled text embedding (SDXL's text_embeds), if this transform edits that path.
+     *
+     * @return M_p, or empty
+     */
+    public java.util.Optional<EmbeddingTransform> pooled() {
+        return java.util.Optional.ofNullable(pooled);
     }
 
     /**
@@ -68,6 +96,7 @@ public final class EmbeddingTransform {
      */
     public EmbeddingTransform after(EmbeddingTransform first) {
         if (first.width != width) throw new InvalidInputException("cannot compose transforms of widths " + width + " and " + first.width);
+        EmbeddingTransform p = pooled == null ? first.pooled : first.pooled == null ? pooled : pooled.after(first.pooled);
         double[] out = new double[width * width];
         for (int i = 0; i < width; i++) {
             for (int k = 0; k < width; k++) {
@@ -76,7 +105,7 @@ public final class EmbeddingTransform {
                 for (int j = 0; j < width; j++) out[i * width + j] += a * first.m[k * width + j];
             }
         }
-        return new EmbeddingTransform(width, out);
+        return new EmbeddingTransform(width, out, p);
     }
 
     /**

@@ -13,8 +13,20 @@ import java.util.Optional;
  *
  * @param baseFingerprint the fingerprint of the base model these weights replace weights of
  * @param layers          the new weights, under diffusers names
+ * @param pooled          the pooled-path map M_p (SDXL: add_embedding.linear_1's text-embeds columns become W₁·M_p),
+ *                        or null when the edit leaves that path
  */
-public record WeightOverrides(String baseFingerprint, List<LayerWeights> layers) {
+public record WeightOverrides(String baseFingerprint, List<LayerWeights> layers, EmbeddingTransform pooled) {
+    /**
+     * K/V weights only.
+     *
+     * @param baseFingerprint the fingerprint of the base model these weights replace weights of
+     * @param layers          the new weights, under diffusers names
+     */
+    public WeightOverrides(String baseFingerprint, List<LayerWeights> layers) {
+        this(baseFingerprint, layers, null);
+    }
+
     /** Copies the list (not the arrays) and refuses duplicate names. */
     public WeightOverrides {
         layers = List.copyOf(layers);

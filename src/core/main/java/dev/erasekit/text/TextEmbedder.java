@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,19 +26,35 @@ import java.util.function.Supplier;
  * Prompt → embedding with an on-disk cache keyed by (text-encoder fingerprint, prompt's token ids),
  * so repeated edits do not re-encode. The ONNX Runtime session opens on the first cache miss. The cache holds
  * one checked entry per prompt ({@link CacheFile}) under {@code <cache>/embeddings/<encoder fingerprint>/};
- * the default cache is {@link CacheRoot#defaultRoot()}. Thread-safe; close it to release the encoder session.
+ * the default cache is {@link CacheRoot#defaultRoot()}. A model with two encoders (SDXL) gets what
+ * {@code StableDiffusionXLPipeline.encode_prompt} builds: each tokenizer's ids through its encoder, the
+ * hidden states concatenated in encoder order, and the pooled embedding; the cache key then covers both
+ * encoders and both tokenizations. Thread-safe; close it to release the encoder sessions.
  */
 public final class TextEmbedder implements AutoCloseable {
+    /**
+     * One encoder of the model's text stack. Immutable; thread-safe.
+     *
+     * @param tokenizer   its tokenizer
+     * @param file        its ONNX graph
+     * @param width       its hidden width
+     * @param penultimate whether its penultimate hidden state (SDXL) is read instead of the last
+     * @param pooledWidth the width of its pooled {@code text_embeds} the model takes, or 0
+     */
+    public record Encoder(ClipTokenizer tokenizer, Path file, int width, boolean penultimate, int pooledWidth) {
+    }
+
+    private final List<Encoder> stack;
     private final ClipTokenizer tokenizer;
-    private final Path encoderFile;
     private final Path cacheDir;
     private final String encoderFingerprint;
     private final int width;
+    private final int pooledWidth;
     private final Warnings warnings;
     private final Supplier<OrtSession.SessionOptions> sessionOptions;
     private final Object encoderLock = new Object();
     private final ReentrantReadWriteLock sessionLock = new ReentrantReadWriteLock();
-    private volatile TextEncoder encoder;
+    private volatile List<TextEncoder> encoders;
     private final AtomicInteger encoded = new AtomicInteger();
     private volatile boolean closed;
 
@@ -52,12 +69,26 @@ public final class TextEmbedder implements AutoCloseable {
     /** As above, the encoder's session created with options from {@code sessionOptions} (owned by the session). */
     public TextEmbedder(ClipTokenizer tokenizer, Path encoderFile, int width, Path cacheRoot, Warnings warnings,
                         Supplier<OrtSession.SessionOptions> sessionOptions) {
+        this(List.of(new Encoder(tokenizer, encoderFile, width, false, 0)), cacheRoot, warnings, sessionOptions);
+    }
+
+    /**
+     * An embedder over the model's text stack ({@code stack} in concatenation order; the pooled
+     * embedding comes from the encoder with a pooled width), sessions created with options from
+     * {@code sessionOptions}.
+     */
+    public TextEmbedder(List<Encoder> stack, Path cacheRoot, Warnings warnings, Supplier<OrtSession.SessionOptions> sessionOptions) {
+        if (stack.isEmpty()) throw new IllegalArgumentException("no text encoder");
+        this.stack = List.copyOf(stack);
         this.sessionOptions = sessionOptions;
-        this.tokenizer = tokenizer;
-        this.encoderFile = encoderFile;
-        this.width = width;
+        this.tokenizer = stack.getFirst().tokenizer();
+        this.width = stack.stream().mapToInt(Encoder::width).sum();
+        this.pooledWidth = stack.stream().mapToInt(Encoder::pooledWidth).sum();
         this.warnings = warnings;
-        this.encoderFingerprint = fingerprint(encoderFile, cacheRoot);
+        List<String> prints = stack.stream().map(e -> fingerprint(e.file(), cacheRoot)).toList();
+        // one encoder: its own fingerprint (caches written before SDXL stay valid); several: a digest of theirs
+        this.encoderFingerprint = prints.size() == 1 ? prints.getFirst()
+                : HexFormat.of().formatHex(sha256().digest(String.join("+", prints).getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 16);
         this.cacheDir = cacheRoot == null ? null : cacheRoot.resolve("embeddings").resolve(encoderFingerprint);
     }
 
@@ -69,6 +100,11 @@ public final class TextEmbedder implements AutoCloseable {
     /** The embedding width (columns of every embedding). */
     public int width() {
         return width;
+    }
+
+    /** The pooled embedding's width (SDXL's text_embeds), or 0 when the model takes none. */
+    public int pooledWidth() {
+        return pooledWidth;
     }
 
     public ClipTokenizer tokenizer() {
@@ -97,18 +133,24 @@ public final class TextEmbedder implements AutoCloseable {
     public List<PromptEmbedding> embedAll(List<String> prompts) {
         if (closed) throw new IllegalStateException("the text embedder is closed");
         List<Tokens> tokens = new ArrayList<>();
+        List<int[][]> ids = new ArrayList<>(); // per prompt, each encoder's ids
         for (String p : prompts) {
             Tokens t = tokenizer.encode(p);
             if (t.truncated() > 0) {
                 warnings.warn(String.format("prompt longer than 77 tokens; %,d tokens cut off: \"%s\"", t.truncated(), abbreviate(p)));
             }
             tokens.add(t);
+            int[][] each = new int[stack.size()][];
+            each[0] = t.ids();
+            for (int k = 1; k < stack.size(); k++) each[k] = stack.get(k).tokenizer().encode(p).ids();
+            ids.add(each);
         }
-        long[] shape = {ClipTokenizer.MAX_LENGTH, width};
+        int rows = ClipTokenizer.MAX_LENGTH;
+        long[] shape = pooledWidth == 0 ? new long[] {rows, width} : new long[] {(long) rows * width + pooledWidth};
         PromptEmbedding[] out = new PromptEmbedding[prompts.size()];
         // prompts that tokenize alike ("" and " ", a prompt given twice) share one entry: looked up and encoded once
         java.util.Map<String, List<Integer>> byKey = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < tokens.size(); i++) byKey.computeIfAbsent(key(tokens.get(i).ids()), k -> new ArrayList<>()).add(i);
+        for (int i = 0; i < tokens.size(); i++) byKey.computeIfAbsent(key(ids.get(i)), k -> new ArrayList<>()).add(i);
         java.util.Map<String, List<Integer>> misses = new java.util.LinkedHashMap<>();
         for (var e : byKey.entrySet()) {
             String key = e.getKey();
@@ -116,8 +158,7 @@ public final class TextEmbedder implements AutoCloseable {
             if (cached != null) {
                 switch (CacheFile.readFloats(cached, encoderFingerprint + "/" + key, shape)) {
                     case CacheFile.Lookup.Hit<float[]> hit -> {
-                        FloatMatrix rows = new FloatMatrix((int) shape[0], (int) shape[1], hit.values());
-                        for (int i : e.getValue()) out[i] = new PromptEmbedding(tokens.get(i), rows);
+                        for (int i : e.getValue()) out[i] = unpack(tokens.get(i), hit.values());
                         continue;
                     }
                     case CacheFile.Lookup.Bad<float[]> bad -> warnings.warn("ignoring the cache entry " + cached + " (" + bad.reason()
@@ -129,25 +170,62 @@ public final class TextEmbedder implements AutoCloseable {
         }
         if (!misses.isEmpty()) {
             List<String> keys = new ArrayList<>(misses.keySet());
-            List<FloatMatrix> rows;
+            List<float[]> packed;
             sessionLock.readLock().lock(); // a release waits for the encodes in flight
             try {
-                rows = encoder().encode(keys.stream().map(k -> tokens.get(misses.get(k).getFirst()).ids()).toList());
+                packed = encodeAll(keys.stream().map(k -> ids.get(misses.get(k).getFirst())).toList());
             } finally {
                 sessionLock.readLock().unlock();
             }
             for (int k = 0; k < keys.size(); k++) {
-                FloatMatrix r = rows.get(k);
-                if (r.rows() != shape[0] || r.cols() != width) {
-                    throw new CorruptFileException(encoderFile + " produces embeddings [" + r.rows() + ", " + r.cols() + "], but"
-                            + " the model's configs and UNet expect [77, " + width + "]: the text encoder does not belong to this model");
-                }
                 encoded.incrementAndGet();
-                if (cacheDir != null) store(cacheDir.resolve(keys.get(k) + ".safetensors"), encoderFingerprint + "/" + keys.get(k), r);
-                for (int i : misses.get(keys.get(k))) out[i] = new PromptEmbedding(tokens.get(i), r);
+                if (cacheDir != null) store(cacheDir.resolve(keys.get(k) + ".safetensors"), encoderFingerprint + "/" + keys.get(k), shape, packed.get(k));
+                for (int i : misses.get(keys.get(k))) out[i] = unpack(tokens.get(i), packed.get(k));
             }
         }
         return List.of(out);
+    }
+
+    /**
+     * Each prompt through every encoder: the hidden states side by side (77 × width, row-major), then the
+     * pooled embedding, in one array (the cache entry's layout).
+     */
+    private List<float[]> encodeAll(List<int[][]> prompts) {
+        int rows = ClipTokenizer.MAX_LENGTH;
+        List<float[]> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) out.add(new float[rows * width + pooledWidth]);
+        int col = 0;
+        List<TextEncoder> sessions = encoders();
+        for (int k = 0; k < stack.size(); k++) {
+            int kk = k, w = stack.get(k).width();
+            List<TextEncoder.Encoded> enc = sessions.get(k).encode(prompts.stream().map(p -> p[kk]).toList());
+            for (int i = 0; i < prompts.size(); i++) {
+                FloatMatrix r = enc.get(i).rows();
+                if (r.rows() != rows || r.cols() != w) {
+                    throw new CorruptFileException(stack.get(k).file() + " produces embeddings [" + r.rows() + ", " + r.cols() + "], but"
+                            + " the model's configs and UNet expect [77, " + w + "]: the text encoder does not belong to this model");
+                }
+                float[] dst = out.get(i);
+                for (int t = 0; t < rows; t++) System.arraycopy(r.data(), t * w, dst, t * width + col, w);
+                if (stack.get(k).pooledWidth() > 0) {
+                    float[] p = enc.get(i).pooled();
+                    if (p.length != pooledWidth) {
+                        throw new CorruptFileException(stack.get(k).file() + " produces a pooled embedding of width " + p.length
+                                + ", but its config says " + pooledWidth);
+                    }
+                    System.arraycopy(p, 0, dst, rows * width, pooledWidth);
+                }
+            }
+            col += w;
+        }
+        return out;
+    }
+
+    private PromptEmbedding unpack(Tokens t, float[] packed) {
+        int n = ClipTokenizer.MAX_LENGTH * width;
+        if (pooledWidth == 0) return new PromptEmbedding(t, new FloatMatrix(ClipTokenizer.MAX_LENGTH, width, packed));
+        return new PromptEmbedding(t, new FloatMatrix(ClipTokenizer.MAX_LENGTH, width, Arrays.copyOf(packed, n)),
+                Arrays.copyOfRange(packed, n, n + pooledWidth));
     }
 
     /** The prompt's first 60 characters (a warning names the prompt, it does not echo it). */
@@ -163,9 +241,9 @@ public final class TextEmbedder implements AutoCloseable {
         sessionLock.writeLock().lock();
         try {
             synchronized (encoderLock) {
-                if (encoder != null) {
-                    encoder.close();
-                    encoder = null;
+                if (encoders != null) {
+                    encoders.forEach(TextEncoder::close);
+                    encoders = null;
                 }
             }
         } finally {
@@ -173,29 +251,38 @@ public final class TextEmbedder implements AutoCloseable {
         }
     }
 
-    private TextEncoder encoder() {
-        TextEncoder e = encoder;
+    private List<TextEncoder> encoders() {
+        List<TextEncoder> e = encoders;
         if (e != null) return e;
         synchronized (encoderLock) {
             if (closed) throw new IllegalStateException("the text embedder is closed");
-            if (encoder == null) encoder = new TextEncoder(encoderFile, sessionOptions.get());
-            return encoder;
+            if (encoders == null) {
+                List<TextEncoder> open = new ArrayList<>();
+                try {
+                    for (Encoder x : stack) open.add(new TextEncoder(x.file(), sessionOptions.get(), x.penultimate(), x.pooledWidth() > 0));
+                } catch (RuntimeException x) {
+                    open.forEach(TextEncoder::close);
+                    throw x;
+                }
+                encoders = List.copyOf(open);
+            }
+            return encoders;
         }
     }
 
-    private void store(Path cached, String key, FloatMatrix rows) {
+    private void store(Path cached, String key, long[] shape, float[] values) {
         try {
-            CacheFile.writeFloats(cached, key, new long[] {rows.rows(), rows.cols()}, rows.data());
+            CacheFile.writeFloats(cached, key, shape, values);
         } catch (ErasekitException e) {
             // a cache that cannot be written only costs time
             warnings.warn("cannot write the embedding cache (" + e.getMessage() + ")");
         }
     }
 
-    /** The cache key: the token ids (prompts that tokenize alike, such as "" and " ", share an entry). */
-    private static String key(int[] ids) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(ids.length * 4);
-        for (int id : ids) b.putInt(id);
+    /** The cache key: every encoder's token ids (prompts that tokenize alike, such as "" and " ", share an entry). */
+    private static String key(int[][] ids) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Arrays.stream(ids).mapToInt(x -> x.length).sum() * 4);
+        for (int[] each : ids) for (int id : each) b.putInt(id);
         return HexFormat.of().formatHex(sha256().digest(b.array()), 0, 16);
     }
 
@@ -225,7 +312,7 @@ public final class TextEmbedder implements AutoCloseable {
             synchronized (encoderLock) {
                 if (closed) return;
                 closed = true;
-                if (encoder != null) encoder.close();
+                if (encoders != null) encoders.forEach(TextEncoder::close);
             }
         } finally {
             sessionLock.writeLock().unlock();

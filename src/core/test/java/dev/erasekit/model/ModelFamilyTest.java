@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SD 2.x and SDXL models are told apart from SD v1.x by their own files (an SD 2.x model read as v1.x was
- * silently wrong: its tokenizer pads with "!"); SDXL, which erasekit does not run yet, is refused with the
- * evidence. The variants are tiny-sd with one file changed as the real ones differ.
+ * silently wrong: its tokenizer pads with "!"); a model of none of the three (an SDXL folder without both text
+ * encoders, as the refiner; other added embeddings) is refused with the evidence. The variants are tiny-sd with
+ * one file changed as the real ones differ.
  */
 class ModelFamilyTest {
     @TempDir
@@ -32,7 +33,7 @@ class ModelFamilyTest {
     }
 
     @Test
-    void sd2IsToldApartAndSdxlIsRefused() throws IOException {
+    void sd2IsToldApartAndWhatIsNoneOfTheFamiliesIsRefused() throws IOException {
         Path linear = variant("linear", "unet/config.json", s -> s.replace("\"use_linear_projection\": false", "\"use_linear_projection\": true"));
         Path gelu = variant("gelu", "text_encoder/config.json", s -> s.replace("\"quick_gelu\"", "\"gelu\""));
         Path pad = variant("pad", "tokenizer/special_tokens_map.json", s -> s.replace("\"pad_token\": \"<|endoftext|>\"", "\"pad_token\": \"!\""));
@@ -45,7 +46,10 @@ class ModelFamilyTest {
         Path xl = variant("xl", "model_index.json", s -> s.replace("OnnxStableDiffusionPipeline", "ORTStableDiffusionXLPipeline"));
         Files.createDirectories(xl.resolve("text_encoder_2"));
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> StableDiffusionModel.open(xl));
-        assertTrue(e.getMessage().contains("Stable Diffusion XL") && e.getMessage().contains("text_encoder_2"), e.getMessage());
+        assertTrue(e.getMessage().contains("Stable Diffusion XL") && e.getMessage().contains("text_encoder_2/model.onnx"), e.getMessage());
+        Path image = variant("image", "unet/config.json", s -> s.replace("\"class_embed_type\": null", "\"class_embed_type\": \"timestep\""));
+        e = assertThrows(InvalidInputException.class, () -> StableDiffusionModel.open(image));
+        assertTrue(e.getMessage().contains("class_embed_type timestep"), e.getMessage());
     }
 
     /** tiny-sd as symlinks, with {@code file} rewritten by {@code change} (which must change it). */

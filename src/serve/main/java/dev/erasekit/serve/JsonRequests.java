@@ -88,7 +88,7 @@ final class JsonRequests {
         known(n, IMAGE_FIELDS, "");
         if (!n.has("prompt")) throw ApiError.badRequest("prompt is required");
         GenerateRequest.Builder b = GenerateRequest.builder(text(n, "prompt", ""))
-                .negative(text(n, "negative", ""))
+                .negative(text(n, "negative", null))
                 .seed(n.has("seed") ? integer(n, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE) : 0)
                 .steps((int) integer(n, "steps", 25, 1, 1000))
                 .guidance(number(n, "guidance", 7.5))
