@@ -25,7 +25,7 @@ log "1/5 PyTorch peers of the UCE solve"
 for n in 1 100; do /usr/bin/python3 "$root/bench/peers/uce_torch.py" --concepts "$n" --runs 5 > "$out/uce_torch_$n.json"; done
 
 log "2/5 EraseBench"
-"$java" -jar "$jar" EraseBench -p backend=openblas -wi 3 -i 9 -rf json -rff "$out/erase.json" > "$out/erase.log" 2>&1
+"$java" -jar "$jar" EraseBench -p backend=openblas -p family=sd15 -wi 3 -i 9 -rf json -rff "$out/erase.json" > "$out/erase.log" 2>&1
 
 log "3/5 EngineBench, UnetStepBench"
 "$java" -jar "$jar" EngineBench -rf json -rff "$out/engine.json" > "$out/engine.log" 2>&1

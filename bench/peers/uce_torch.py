@@ -11,7 +11,9 @@ retained "" prompt's 77 rows), fp32 weights, CPU, torch.set_num_threads(THREADS)
   shared     erasekit's design in plain PyTorch: B and A0 = B + s_e (G - C)^T C once, M = A0 B^-1
              (float64 solve), W' = W @ M for all 32 layers stacked (one GEMM, the dense fold)
 
-Usage: /usr/bin/python3 bench/peers/uce_torch.py [--concepts N] [--runs 5] [--threads 2]
+Usage: /usr/bin/python3 bench/peers/uce_torch.py [--concepts N] [--runs 5] [--threads 2] [--family sd15|sd21|sdxl]
+--family takes EraseBench's other shapes (SyntheticProblems.Shapes): sd21 the same 32 matrices at d = 1024, sdxl
+140 matrices (20 x 640, 120 x 1280 rows) at d = 2048.
 Prints one JSON object: the median and all runs of each, in seconds. Synthetic Gaussian inputs
 (the timing does not depend on the values).
 """
@@ -22,8 +24,9 @@ import time
 
 import torch
 
-OUT_ROWS = [320] * 10 + [640] * 10 + [1280] * 12
-D = 768
+FAMILIES = {"sd15": ([320] * 10 + [640] * 10 + [1280] * 12, 768), "sd21": ([320] * 10 + [640] * 10 + [1280] * 12, 1024),
+            "sdxl": ([640] * 20 + [1280] * 120, 2048)}
+OUT_ROWS, D = FAMILIES["sd15"]
 LAMBDA, ERASE_SCALE, PRESERVE_SCALE = 0.5, 1.0, 1.0
 
 
@@ -60,7 +63,10 @@ def main():
     ap.add_argument("--concepts", type=int, default=1)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--family", choices=sorted(FAMILIES), default="sd15")
     a = ap.parse_args()
+    global OUT_ROWS, D
+    OUT_ROWS, D = FAMILIES[a.family]
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
     layers = [torch.randn(o, D) * 0.03 for o in OUT_ROWS]
@@ -70,7 +76,7 @@ def main():
     p = torch.randn(77, D)
     with torch.no_grad():
         res = {
-            "torch": torch.__version__, "threads": a.threads, "concepts": a.concepts,
+            "torch": torch.__version__, "threads": a.threads, "concepts": a.concepts, "family": a.family,
             "published": timed(lambda: published(layers, c, g, p), a.runs),
             "shared": timed(lambda: shared(stacked, c, g, p), a.runs),
         }

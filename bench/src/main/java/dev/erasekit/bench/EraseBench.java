@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Whole erase edits at Stable Diffusion v1.4 shapes (32 K/V matrices, d = 768) with embeddings
+ * Whole erase edits at Stable Diffusion v1.4 shapes (32 K/V matrices, d = 768; {@code -p family=sd21|sdxl} for SD 2.1's
+ * d = 1024 or SDXL's 140 matrices at d = 2048) with embeddings
  * already computed (as the embedding cache serves them): {@code uceFactor} is UCE's shared factor
  * alone for N concepts of 75 aligned rows each (low-rank up to 384 rows, from second moments beyond:
  * what a policy or a LoRA export needs); {@code uce} adds the fold into every layer's weights;
@@ -58,6 +59,10 @@ public class EraseBench {
     @Param({"1", "100", "1000"})
     public int concepts;
 
+    /** The model family's K/V shapes ({@link SyntheticProblems.Shapes#of}): sd15, sd21, sdxl (140 matrices, d = 2048). */
+    @Param({"sd15", "sd21", "sdxl"})
+    public String family;
+
     private LinalgBackend linalg;
     private List<LayerWeights> layers;
     private List<PromptEmbedding> erase, guides, retain;
@@ -67,8 +72,9 @@ public class EraseBench {
     public void setup() {
         linalg = Backends.open(backend);
         SplittableRandom r = new SplittableRandom(42);
-        int d = SyntheticProblems.SD14_WIDTH;
-        layers = SyntheticProblems.layers(r, SyntheticProblems.SD14_OUT_ROWS, d);
+        SyntheticProblems.Shapes shapes = SyntheticProblems.Shapes.of(family);
+        int d = shapes.width();
+        layers = SyntheticProblems.layers(r, shapes.outRows(), d);
         erase = new ArrayList<>();
         guides = new ArrayList<>();
         PromptEmbedding guide = embedding(r, "guide", 0, d);

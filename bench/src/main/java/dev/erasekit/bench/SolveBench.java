@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One full UCE solve + fold at Stable Diffusion v1.4 shapes: 32 K/V matrices (10×320, 10×640,
  * 12×1280 rows, d = 768), 80 erase rows with guide targets, λ = 0.5, and 77, 10,000 or 133,441
- * preserve rows (the last is 1,733 artists × 77 rows), s_p = 0.3 ({@link SyntheticProblems#sd14}). {@code shared}: one d×d system, one
+ * preserve rows (the last is 1,733 artists × 77 rows), s_p = 0.3 ({@link SyntheticProblems#sd14}); {@code -p family=sd21|sdxl}
+ * takes those families' shapes instead (SDXL: 140 matrices, 166,400 rows × 2048). {@code shared}: one d×d system, one
  * Cholesky, one fold GEMM; {@code general}: one system per layer. Each op is long (milliseconds to
  * seconds), so each measurement iteration times one op; read the median from the JSON output.
  */
@@ -41,6 +42,10 @@ public class SolveBench {
     @Param({"77", "10000", "133441"})
     public int preserveRows;
 
+    /** The model family's K/V shapes ({@link SyntheticProblems.Shapes#of}): sd15, sd21, sdxl. */
+    @Param({"sd15", "sd21", "sdxl"})
+    public String family;
+
     private LinalgBackend linalg;
     private NormalEquationSolver solver;
     private NormalEquations problem;
@@ -49,7 +54,8 @@ public class SolveBench {
     public void setup() {
         linalg = Backends.open(backend); // BenchMain drops unavailable backends before JMH starts
         solver = new NormalEquationSolver(linalg);
-        problem = SyntheticProblems.sd14(42, preserveRows);
+        SyntheticProblems.Shapes s = SyntheticProblems.Shapes.of(family);
+        problem = SyntheticProblems.uce(42, s.outRows(), s.width(), 80, preserveRows, 0.5);
     }
 
     @TearDown(Level.Trial)

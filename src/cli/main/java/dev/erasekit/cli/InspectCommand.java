@@ -3,7 +3,7 @@ package dev.erasekit.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.erasekit.model.CrossAttentionLayer;
-import dev.erasekit.model.ModelFamily;
+import dev.erasekit.model.PooledProjection;
 import dev.erasekit.model.StableDiffusionModel;
 import dev.erasekit.model.UnetConfig;
 import java.io.PrintWriter;
@@ -44,6 +44,15 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("model        %s%n", m.dir());
             out.printf("family       %s%n", info.get("family"));
             out.printf("layout       %s%n", m.layout());
+            StringBuilder text = new StringBuilder();
+            for (var t : m.textEncoders()) {
+                text.append(text.isEmpty() ? "" : " + ").append(m.dir().relativize(t.encoderFile().getParent())).append(" (")
+                        .append(t.width()).append(t.penultimate() ? ", penultimate layer" : "")
+                        .append(t.pooledWidth() > 0 ? ", pooled " + t.pooledWidth() : "").append(")");
+            }
+            out.printf("text         %s%n", text);
+            m.pooledProjection().ifPresent(p -> out.printf("pooled path  text_embeds → %s (%d×%d, its first %d columns; no K/V edit"
+                    + " reaches it: erase --pooled edit)%n", PooledProjection.NAME, p.out(), p.in(), p.textColumns()));
             out.printf("UNet         channels %s, layers per block %d, sample size %s, in channels %s%s%n",
                     c.blockOutChannels(), c.layersPerBlock(), c.sampleSize() > 0 ? c.sampleSize() : "unknown",
                     c.inChannels() > 0 ? c.inChannels() : "unknown", c.fromFile() ? "" : " (no unet/config.json: from the graph)");
@@ -65,10 +74,27 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("model", m.dir().toString());
         int w = m.textWidth();
-        boolean realWidth = m.family().family() == ModelFamily.Family.SD1 ? w == 768 : w == 1024;
+        boolean realWidth = switch (m.family().family()) {
+            case SD1 -> w == 768;
+            case SD2 -> w == 1024;
+            case SDXL -> w == 2048;
+        };
         info.put("family", m.family().family().title() + (realWidth ? "" : " architecture") + " (text width " + w + "; "
                 + String.join("; ", m.family().reasons()) + ")");
         info.put("text_width", w);
+        List<Map<String, Object>> encoders = new ArrayList<>();
+        for (var t : m.textEncoders()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("encoder", m.dir().relativize(t.encoderFile()).toString());
+            e.put("tokenizer", m.dir().relativize(t.tokenizerDir()).toString());
+            e.put("width", t.width());
+            e.put("hidden_state", t.penultimate() ? "penultimate" : "last");
+            if (t.pooledWidth() > 0) e.put("pooled_width", t.pooledWidth());
+            encoders.add(e);
+        }
+        info.put("text_encoders", encoders);
+        m.pooledProjection().ifPresent(p -> info.put("pooled_projection", Map.of("name", PooledProjection.NAME, "onnx_initializer", p.initializer(),
+                "shape", List.of(p.out(), p.in()), "text_columns", p.textColumns())));
         info.put("layout", m.layout());
         info.put("unet_block_out_channels", m.unetConfig().blockOutChannels());
         info.put("unet_config", m.unetConfig().fromFile() ? "unet/config.json" : "inferred from the graph");

@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 /**
  * Random UCE problems at Stable Diffusion v1.4 shapes (docs/methods.md §1): 32 cross-attention K/V
  * matrices with 10×320, 10×640 and 12×1280 output rows, text width 768. Weights ~ N(0, 0.03²),
- * token rows ~ N(0, 1). For benchmarks, tests and the solver demo; no model needed.
+ * token rows ~ N(0, 1). For benchmarks, tests and the solver demo; no model needed. {@link Shapes} gives the other
+ * families' K/V shapes (SD 2.1: the same 32 matrices at d = 1024; SDXL: 140 at d = 2048).
  * Stateless; thread-safe.
  */
 public final class SyntheticProblems {
@@ -18,6 +19,42 @@ public final class SyntheticProblems {
     public static final int[] SD14_OUT_ROWS = sd14OutRows();
 
     private SyntheticProblems() {
+    }
+
+    /**
+     * A family's K/V shapes: the output rows of each matrix and the text width.
+     *
+     * @param outRows rows of each K/V matrix
+     * @param width   the text width d
+     */
+    public record Shapes(int[] outRows, int width) {
+        /**
+         * By name: "sd15" (SD v1.x: 10×320, 10×640, 12×1280; d 768), "sd21" (SD 2.x: the same at d 1024), "sdxl" (SDXL base:
+         * 70 attn2 modules — down 1 and up 1 at 640 with 2 transformers each, down 2, mid and up 0 at 1280 with 10 —
+         * 20×640 and 120×1280 rows, 166,400 in all; d 2048).
+         *
+         * @param family sd15, sd21 or sdxl
+         * @return its shapes
+         */
+        public static Shapes of(String family) {
+            return switch (family) {
+                case "sd15" -> new Shapes(SD14_OUT_ROWS, SD14_WIDTH);
+                case "sd21" -> new Shapes(SD14_OUT_ROWS, 1024);
+                case "sdxl" -> {
+                    int[] r = new int[140];
+                    for (int i = 0; i < 140; i++) r[i] = i < 20 ? 640 : 1280;
+                    yield new Shapes(r, 2048);
+                }
+                default -> throw new IllegalArgumentException("family must be sd15, sd21 or sdxl, got " + family);
+            };
+        }
+
+        /** Rows of all matrices together. */
+        public long totalRows() {
+            long s = 0;
+            for (int r : outRows) s += r;
+            return s;
+        }
     }
 
     private static int[] sd14OutRows() {
