@@ -76,9 +76,13 @@ class Sd2Test {
         assertEquals(1, ((Number) edit.solveInfo().get("rank")).intValue(), "one erase row: a rank-1 edit");
     }
 
-    /** SD 2.1 768-v's scheduler (DDIM, v_prediction) on the same UNet: the reference's ddim_vpred run. */
+    /**
+     * SD 2.1 768-v's scheduler (DDIM, v_prediction) on the same UNet: the reference's ddim_vpred run; and Euler and
+     * DPM-Solver++ 2M with v_prediction, built afresh from those betas (diffusers' linspace default), whose runs
+     * {@code tools/fixtures/sd2_vpred_references.py} made on the rebuilt fixture model.
+     */
     @Test
-    void vPredictionDdimMatchesDiffusers(@TempDir Path tmp) throws Exception {
+    void vPredictionSchedulersMatchDiffusers(@TempDir Path tmp) throws Exception {
         Path src = Fixtures.tinySd2(), dir = tmp.resolve("v");
         for (String part : List.of("unet", "text_encoder", "tokenizer", "vae_decoder")) {
             java.nio.file.Files.createDirectories(dir);
@@ -94,10 +98,12 @@ class Sd2Test {
         assertTrue(model.family().vPrediction(), model.family().describe());
         float[] init = Npy.read(REF.resolve("pipeline_init_latents.npy")).floats();
         try (Txt2Img pipe = Txt2Img.open(model, tmp, null, null, OrtOptions::cpu, Warnings.DEBUG_LOG)) {
-            Txt2Img.Result r = pipe.generate(new Txt2Img.Request("a photo of a cat", "", 0, 10, 7.5, "ddim", 16, 16, init), null);
-            double e = Dense.relativeError(r.latents(), Npy.read(REF.resolve("pipeline_ddim_vpred_final_latents.npy")).floats());
-            System.out.printf("tiny-sd2 DDIM v-prediction: final latents %.2e relative%n", e);
-            assertTrue(e <= 1e-3, "final latents relative error " + e);
+            for (String[] run : new String[][] {{"ddim", "ddim"}, {"euler", "euler"}, {"dpm++2m", "dpmpp2m"}}) {
+                Txt2Img.Result r = pipe.generate(new Txt2Img.Request("a photo of a cat", "", 0, 10, 7.5, run[0], 16, 16, init), null);
+                double e = Dense.relativeError(r.latents(), Npy.read(REF.resolve("pipeline_" + run[1] + "_vpred_final_latents.npy")).floats());
+                System.out.printf("tiny-sd2 %s v-prediction: final latents %.2e relative%n", run[0], e);
+                assertTrue(e <= 1e-3, run[0] + ": final latents relative error " + e);
+            }
         }
     }
 
