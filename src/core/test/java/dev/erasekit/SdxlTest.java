@@ -97,6 +97,18 @@ class SdxlTest {
         }
     }
 
+    /** RECE and the surgical erase run on the 80-wide concatenated embeddings too: every K/V, finite metrics. */
+    @Test
+    void receAndSurgicalEraseEveryKv(@TempDir Path tmp) {
+        try (Engine e = TestEngines.open(Fixtures.tinySdxl(), Backend.JAVA, tmp.resolve("cache"))) {
+            for (var m : List.of(dev.erasekit.method.Rece.Preset.NUDITY.settings(), dev.erasekit.method.Surgical.DEFAULTS)) {
+                Edit edit = e.erase(EraseRequest.builder().method(m).concept("nudity").target(" ").build()).edit();
+                assertEquals(22, edit.overrides().layers().size());
+                assertTrue(edit.metrics().get("erase_residual") < 1 && edit.metrics().get("pooled_residual") == 1.0, edit.metrics().toString());
+            }
+        }
+    }
+
     /** UNet case 0: encoder_hidden_states, text_embeds and time_ids as optimum's SDXL export takes them. */
     @Test
     void unetTakesTheAddedConditioning() {
