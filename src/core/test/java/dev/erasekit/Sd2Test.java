@@ -103,8 +103,21 @@ class Sd2Test {
                 double e = Dense.relativeError(r.latents(), Npy.read(REF.resolve("pipeline_" + run[1] + "_vpred_final_latents.npy")).floats());
                 System.out.printf("tiny-sd2 %s v-prediction: final latents %.2e relative%n", run[0], e);
                 assertTrue(e <= 1e-3, run[0] + ": final latents relative error " + e);
+                if (run[0].equals("ddim")) { // the shipped run has its image too
+                    double ei = Dense.relativeError(r.image(), chw(Npy.read(REF.resolve("pipeline_ddim_vpred_image.npy")).floats(), r));
+                    System.out.printf("tiny-sd2 ddim v-prediction: image %.2e relative%n", ei);
+                    assertTrue(ei <= 1e-3, "image relative error " + ei);
+                }
             }
         }
+    }
+
+    /** diffusers' NHWC image as the pipeline's CHW. */
+    private static float[] chw(float[] nhwc, Txt2Img.Result r) {
+        float[] chw = new float[nhwc.length];
+        int plane = r.imageWidth() * r.imageHeight();
+        for (int p = 0; p < plane; p++) for (int c = 0; c < 3; c++) chw[c * plane + p] = nhwc[p * 3 + c];
+        return chw;
     }
 
     @Test
@@ -114,9 +127,7 @@ class Sd2Test {
         try (Txt2Img pipe = Txt2Img.open(model, tmp, null, null, OrtOptions::cpu, Warnings.DEBUG_LOG)) {
             Txt2Img.Result r = pipe.generate(new Txt2Img.Request("a photo of a cat", "", 0, 10, 7.5, "pndm", 16, 16, init), null);
             double e = Dense.relativeError(r.latents(), Npy.read(REF.resolve("pipeline_pndm_final_latents.npy")).floats());
-            float[] nhwc = Npy.read(REF.resolve("pipeline_pndm_image.npy")).floats(), chw = new float[nhwc.length];
-            int plane = r.imageWidth() * r.imageHeight();
-            for (int p = 0; p < plane; p++) for (int c = 0; c < 3; c++) chw[c * plane + p] = nhwc[p * 3 + c];
+            float[] chw = chw(Npy.read(REF.resolve("pipeline_pndm_image.npy")).floats(), r);
             double ei = Dense.relativeError(r.image(), chw);
             double maxPixel = 0;
             for (int i = 0; i < chw.length; i++) maxPixel = Math.max(maxPixel, Math.abs(r.image()[i] - chw[i]) * 255);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The commands on the SDXL test model as a user runs them: inspect names both encoders and the pooled path; erase
- * (with the pooled path edited), apply and validate work and report the pooled residual; generate with
+ * (with the pooled path edited), attack, apply and validate work and report the pooled residual; generate with
  * {@code --latents} reproduces diffusers' images in both negative modes (none: zeros; {@code --negative ""}: encoded).
  */
 class SdxlCommandsTest {
@@ -38,6 +38,8 @@ class SdxlCommandsTest {
                 "--backend", "java", "--cache-dir", cache, "-o", edit.toString());
         assertEquals(0, erase.code(), erase.err());
         assertTrue(erase.out().contains("pooled residual") && erase.out().contains("edited: --pooled edit"), erase.out());
+        CliTest.Run attack = CliTest.run("attack", MODEL.toString(), "--edit", edit.toString(), "--concept", "nudity", "--cache-dir", cache);
+        assertEquals(0, attack.code(), attack.err());
         CliTest.Run apply = CliTest.run("apply", MODEL.toString(), edit.toString(), "-o", tmp.resolve("applied").toString());
         assertEquals(0, apply.code(), apply.err());
         CliTest.Run gen = CliTest.run("generate", tmp.resolve("applied").toString(), "--prompt", "a photo of a cat", "--steps", "3",
