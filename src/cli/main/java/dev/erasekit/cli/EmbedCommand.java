@@ -62,10 +62,14 @@ final class EmbedCommand implements Callable<Integer> {
                 meta.put("prompt." + i, prompts.get(i));
                 tensors.add(new SafeTensors.Tensor("prompt." + i, DType.FP32,
                         new long[] {e.rows().rows(), e.rows().cols()}, e.rows().data()));
+                if (e.pooled() != null) { // SDXL: the pooled text_embeds the UNet also takes
+                    tensors.add(new SafeTensors.Tensor("prompt." + i + ".pooled", DType.FP32, new long[] {e.pooled().length}, e.pooled()));
+                }
             }
             SafeTensors.write(output, meta, tensors);
-            spec.commandLine().getOut().printf("wrote %d embedding(s) [77, %d] to %s (%d encoded, %d from the cache)%n",
-                    prompts.size(), m.textWidth(), output, embedder.encodedCount(), prompts.size() - embedder.encodedCount());
+            spec.commandLine().getOut().printf("wrote %d embedding(s) [77, %d]%s to %s (%d encoded, %d from the cache)%n",
+                    prompts.size(), m.textWidth(), m.pooledWidth() > 0 ? " and pooled [" + m.pooledWidth() + "]" : "", output,
+                    embedder.encodedCount(), prompts.size() - embedder.encodedCount());
         }
         spec.commandLine().getOut().flush();
         return 0;

@@ -33,6 +33,12 @@ class SdxlCommandsTest {
         assertEquals(22, j.get("layers").size());
         assertEquals("add_embedding.linear_1.weight", j.get("pooled_projection").get("name").asText());
         String cache = tmp.resolve("cache").toString();
+        CliTest.Run embed = CliTest.run("embed", MODEL.toString(), "--prompt", "nudity", "--cache-dir", cache, "-o",
+                tmp.resolve("emb.safetensors").toString());
+        assertEquals(0, embed.code(), embed.err());
+        var tensors = dev.erasekit.io.SafeTensors.read(tmp.resolve("emb.safetensors")).tensors();
+        assertEquals(java.util.List.of("prompt.0", "prompt.0.pooled"), tensors.stream().map(t -> t.name()).toList());
+        assertEquals(40, tensors.get(1).values().length);
         Path edit = tmp.resolve("e.safetensors");
         CliTest.Run erase = CliTest.run("erase", MODEL.toString(), "--method", "surgical", "--concept", "nudity", "--pooled", "edit",
                 "--backend", "java", "--cache-dir", cache, "-o", edit.toString());
