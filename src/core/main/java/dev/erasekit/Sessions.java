@@ -66,7 +66,8 @@ final class Sessions implements AutoCloseable {
                 throw new NativeFailureException("the session options for the " + stage + " were refused: " + e.getMessage(), e);
             }
         }
-        return options.device() == Device.CUDA && stage != SessionOptionsFactory.Stage.TEXT_ENCODER ? OrtOptions.cuda() : OrtOptions.cpu();
+        if (stage == SessionOptionsFactory.Stage.TEXT_ENCODER) return OrtOptions.textEncoder();
+        return options.device() == Device.CUDA ? OrtOptions.cuda() : OrtOptions.cpu();
     }
 
     private void requireOpen() {

@@ -20,9 +20,9 @@ public final class ModelText {
     private ModelText() {
     }
 
-    /** The model's embedder on the CPU. */
+    /** The model's embedder on the CPU ({@link OrtOptions#textEncoder()}). */
     public static TextEmbedder embedder(StableDiffusionModel model, Path cacheRoot, Warnings warnings) {
-        return embedder(model, cacheRoot, warnings, OrtOptions::cpu);
+        return embedder(model, cacheRoot, warnings, OrtOptions::textEncoder);
     }
 
     /** The model's embedder, its sessions created with options from {@code options}; close it to release them. */

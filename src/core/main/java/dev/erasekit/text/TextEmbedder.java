@@ -63,7 +63,7 @@ public final class TextEmbedder implements AutoCloseable {
      * @param cacheRoot the cache folder, or null for none
      */
     public TextEmbedder(ClipTokenizer tokenizer, Path encoderFile, int width, Path cacheRoot, Warnings warnings) {
-        this(tokenizer, encoderFile, width, cacheRoot, warnings, OrtOptions::cpu);
+        this(tokenizer, encoderFile, width, cacheRoot, warnings, OrtOptions::textEncoder);
     }
 
     /** As above, the encoder's session created with options from {@code sessionOptions} (owned by the session). */
