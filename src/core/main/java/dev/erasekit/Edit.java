@@ -40,7 +40,7 @@ public final class Edit {
     private final double[] factor;
     private final Map<String, String> compvisNames;
     private final Map<String, Object> solve;
-    private final double[] pooledFactor;
+    private final EmbeddingTransform pooled;
 
     Edit(String methodName, EraseMethod method, List<String> concepts, List<String> targets, List<String> preserves,
          String baseFingerprint, int width, List<LayerWeights> layers, double[] factor, Map<String, String> compvisNames,
@@ -52,12 +52,8 @@ public final class Edit {
                  String baseFingerprint, int width, List<LayerWeights> layers, double[] factor, Map<String, String> compvisNames,
                  Map<String, Object> solve, double[] pooledFactor) {
         if (layers.isEmpty()) throw new InvalidInputException("an edit needs at least one layer");
-        if (pooledFactor != null) {
-            int p = (int) Math.round(Math.sqrt(pooledFactor.length));
-            if (p * p != pooledFactor.length) throw new InvalidInputException("the pooled factor is not square");
-            for (double x : pooledFactor) if (!Double.isFinite(x)) throw new InvalidInputException("the pooled factor holds non-finite values");
-        }
-        this.pooledFactor = pooledFactor == null ? null : pooledFactor.clone();
+        // square and finite, or refused (EmbeddingTransform.of copies and checks it)
+        this.pooled = pooledFactor == null ? null : EmbeddingTransform.of((int) Math.round(Math.sqrt(pooledFactor.length)), pooledFactor);
         if (factor != null && factor.length != (long) width * width) {
             throw new InvalidInputException("the shared factor must be " + width + "×" + width);
         }
@@ -248,7 +244,7 @@ public final class Edit {
      * @return the overrides
      */
     public WeightOverrides overrides() {
-        if (pooledFactor != null) return new WeightOverrides(baseFingerprint, layers, pooledTransform());
+        if (pooled != null) return new WeightOverrides(baseFingerprint, layers, pooled);
         return new WeightOverrides(baseFingerprint, layers);
     }
 
@@ -258,7 +254,7 @@ public final class Edit {
      * @return the transform, if the edit has a shared factor
      */
     public Optional<EmbeddingTransform> transform() {
-        return factor == null ? Optional.empty() : Optional.of(EmbeddingTransform.of(width, factor).withPooled(pooledTransform()));
+        return factor == null ? Optional.empty() : Optional.of(EmbeddingTransform.of(width, factor).withPooled(pooled));
     }
 
     /**
@@ -302,11 +298,7 @@ public final class Edit {
      * @return a copy of M_p, if the edit maps the pooled path
      */
     public Optional<double[]> pooledFactor() {
-        return Optional.ofNullable(pooledFactor).map(double[]::clone);
-    }
-
-    private EmbeddingTransform pooledTransform() {
-        return pooledFactor == null ? null : EmbeddingTransform.of((int) Math.round(Math.sqrt(pooledFactor.length)), pooledFactor);
+        return Optional.ofNullable(pooled).map(EmbeddingTransform::matrix);
     }
 
     /** This edit with the pooled-path map M_p (package-internal: the engine's erase and the edit file). */
@@ -314,9 +306,9 @@ public final class Edit {
         return new Edit(methodName, method, concepts, targets, preserves, baseFingerprint, width, layers, factor, compvisNames, solve, m);
     }
 
-    /** Pooled factor without a copy (package-internal). */
-    double[] pooledFactorOrNull() {
-        return pooledFactor;
+    /** Whether the edit maps the pooled path (package-internal). */
+    boolean mapsPooledPath() {
+        return pooled != null;
     }
 
     /** Shared factor without a copy (package-internal). */

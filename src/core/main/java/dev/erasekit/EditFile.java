@@ -79,7 +79,7 @@ final class EditFile {
             meta.put("shared_factor_layout", "float64 little-endian, row-major [" + edit.width() + ", " + edit.width()
                     + "]: W'_l = W_l · M for every layer; equivalently feed M·c for every token row c");
         }
-        double[] mp = edit.pooledFactorOrNull();
+        double[] mp = edit.pooledFactor().orElse(null);
         if (mp != null) {
             int p = (int) Math.round(Math.sqrt(mp.length));
             meta.put("pooled_factor", base64(mp));

@@ -30,7 +30,7 @@ final class Exporter {
     static ExportReport export(Edit edit, List<LayerWeights> base, ExportOptions o, Path out, LinalgBackend backend, float[] eraseRows,
                                float[] preserveRows) {
         ExportFormat f = o.format();
-        if (edit.pooledFactorOrNull() != null) { // its tensors and deltas are the K/V's: a loader would drop the pooled map silently
+        if (edit.mapsPooledPath()) { // its tensors and deltas are the K/V's: a loader would drop the pooled map silently
             throw new InvalidInputException("this edit also maps SDXL's pooled text path (--pooled edit), which the " + f.cliName()
                     + " format cannot carry here: apply it to an ONNX model (apply writes add_embedding.linear_1 too), or export an"
                     + " edit made with --pooled keep");

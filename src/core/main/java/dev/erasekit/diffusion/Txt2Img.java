@@ -225,7 +225,7 @@ public final class Txt2Img implements AutoCloseable {
         List<NoiseSource> noises = new ArrayList<>();
         List<float[]> xs = new ArrayList<>();
         float[] allTexts = new float[2 * b * t], allPooled = p > 0 ? new float[2 * b * p] : null;
-        float[] timeIds = p > 0 ? timeIds(first, 2 * b) : null;
+        float[] timeIds = p > 0 ? timeIds(first.width(), first.height(), 2 * b) : null;
         for (int j = 0; j < b; j++) {
             Request r = rs.get(j);
             Scheduler s = Scheduler.create(r.scheduler(), schedulerConfig);
@@ -285,10 +285,10 @@ public final class Txt2Img implements AutoCloseable {
 
     /**
      * SDXL's time ids for every batch row: (original size, crop top-left, target size) with height before width,
-     * as {@code StableDiffusionXLPipeline._get_add_time_ids} builds them for an uncropped image of the request's size.
+     * as {@code StableDiffusionXLPipeline._get_add_time_ids} builds them for an uncropped image of that size.
      */
-    static float[] timeIds(Request r, int rows) {
-        float[] one = {r.height(), r.width(), 0, 0, r.height(), r.width()}, all = new float[rows * one.length];
+    public static float[] timeIds(int width, int height, int rows) {
+        float[] one = {height, width, 0, 0, height, width}, all = new float[rows * one.length];
         for (int i = 0; i < rows; i++) System.arraycopy(one, 0, all, i * one.length, one.length);
         return all;
     }

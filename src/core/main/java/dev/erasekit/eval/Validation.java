@@ -221,7 +221,7 @@ public final class Validation {
         long[] xs = {1, model.unetConfig().inChannels() > 0 ? model.unetConfig().inChannels() : 4, size, size}, cs = {1, 77, d};
         float[] x = new NoiseSource(1234).gaussian((int) (xs[1] * size * size));
         int side = size * Txt2Img.vaeScaleFactor(model);
-        float[] timeIds = model.pooledWidth() > 0 ? new float[] {side, side, 0, 0, side, side} : null;
+        float[] timeIds = model.pooledWidth() > 0 ? Txt2Img.timeIds(side, side, 1) : null;
         List<String> anchors = edit.anchors().isEmpty() ? null : edit.anchors();
         double residual = 0, uncond = 0, keep = 0, pooled = 0;
         int nr = 0, np = 0;

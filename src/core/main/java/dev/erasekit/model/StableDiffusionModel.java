@@ -37,14 +37,14 @@ public final class StableDiffusionModel {
     private final List<CrossAttentionLayer> layers;
     private final ModelFamily family;
     private final PooledProjection pooledProjection;
+    private volatile Boolean forceZerosForEmptyPrompt;
     private volatile String fingerprint;
 
-    private StableDiffusionModel(Path dir, OnnxModel unet, UnetConfig unetConfig, List<TextEncoderParts> textEncoders,
+    /** @param textWidth the encoders' widths summed (what {@link #open} checked the layers against) */
+    private StableDiffusionModel(Path dir, OnnxModel unet, UnetConfig unetConfig, List<TextEncoderParts> textEncoders, int textWidth,
                                  List<CrossAttentionLayer> layers, ModelFamily family) {
         this.family = family;
         this.textEncoders = List.copyOf(textEncoders);
-        int textWidth = 0;
-        for (TextEncoderParts p : textEncoders) textWidth += p.width();
         this.pooledProjection = PooledProjection.locate(unet, pooledWidth()).orElse(null);
         this.dir = dir;
         this.unet = unet;
@@ -89,7 +89,7 @@ public final class StableDiffusionModel {
                         + " (text encoder and UNet do not match)");
             }
         }
-        return new StableDiffusionModel(dir, unet, config, encoders, layers, family);
+        return new StableDiffusionModel(dir, unet, config, encoders, textWidth, layers, family);
     }
 
     /** The hidden width of the encoder in {@code folder}: its config's hidden_size, else its graph's declared output. */
@@ -163,12 +163,17 @@ public final class StableDiffusionModel {
 
     /**
      * Whether a missing negative prompt means zero embeddings rather than "" (SDXL's
-     * {@code force_zeros_for_empty_prompt} in model_index.json; diffusers' default for SDXL is true).
+     * {@code force_zeros_for_empty_prompt} in model_index.json; diffusers' default for SDXL is true). Read on the
+     * first call and remembered (every generation asks).
      */
     public boolean forceZerosForEmptyPrompt() {
-        if (family.family() != ModelFamily.Family.SDXL) return false;
-        JsonNode index = config(dir.resolve("model_index.json"));
-        return index == null || index.path("force_zeros_for_empty_prompt").asBoolean(true);
+        Boolean f = forceZerosForEmptyPrompt;
+        if (f == null) {
+            JsonNode index = family.family() != ModelFamily.Family.SDXL ? null : config(dir.resolve("model_index.json"));
+            f = family.family() == ModelFamily.Family.SDXL && (index == null || index.path("force_zeros_for_empty_prompt").asBoolean(true));
+            forceZerosForEmptyPrompt = f; // racing first calls read the same file and agree
+        }
+        return f;
     }
 
     public Path tokenizerDir() {
