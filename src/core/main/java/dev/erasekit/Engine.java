@@ -93,6 +93,9 @@ public final class Engine implements AutoCloseable {
      * @return the open engine
      */
     public static Engine open(Path modelDir, EngineOptions options) {
+        // ONNX Runtime's preparation (on a first run, its native libraries unpacked into the cache: 0.2-0.4 s)
+        // overlaps with reading the model; the first session waits for it
+        Thread.ofPlatform().daemon().name("erasekit-prepare-onnxruntime").start(dev.erasekit.ort.OrtRuntime::prepare);
         StableDiffusionModel model = StableDiffusionModel.open(modelDir);
         BackendPool backends = new BackendPool(options.backend().id(), options.eraseConcurrency());
         TextEmbedder embedder = null;
@@ -187,6 +190,7 @@ public final class Engine implements AutoCloseable {
         for (int i = 0; i < r.concepts().size(); i++) all.add(r.target(i));
         all.addAll(retainTexts);
         all.addAll(epochRetainTexts);
+        prefetchGram(times);
         List<PromptEmbedding> e = times.time("encode", () -> embedder.embedAll(all));
         if (options.retention() == SessionRetention.RELEASE) embedder.releaseEncoder();
         int n = r.concepts().size();
@@ -213,6 +217,16 @@ public final class Engine implements AutoCloseable {
      * SDXL's pooled path (docs/methods.md §9): M_p when the request edits it, else null; either way its residual,
      * ‖W₁ᵗ(M_p·e − t)‖/‖W₁ᵗ(e − t)‖ (1: the concept arrives through text_embeds unchanged), into the metrics.
      */
+    /**
+     * Starts Σ WᵀW (every method's metrics need it; cached per base after the first) on a daemon thread, so a
+     * first erase computes it while the text encoder's session opens instead of after it; the erase joins it
+     * when it needs it (a failure here is left for that call to meet again).
+     */
+    private void prefetchGram(StageTimes times) {
+        base.thenAcceptAsync(w -> backends.with(b -> w.gram().get(b, times)),
+                r -> Thread.ofPlatform().daemon().name("erasekit-gram").start(r));
+    }
+
     private double[] pooledPath(EraseRequest r, Erasure.Inputs in, Erasure.Result res) {
         List<float[]> erase = in.concepts().stream().map(PromptEmbedding::pooled).toList(),
                 targets = in.targets().stream().map(PromptEmbedding::pooled).toList();

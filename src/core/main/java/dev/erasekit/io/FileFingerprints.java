@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class FileFingerprints {
     /** Read buffer: reads, not a memory map, so hashing a large file does not add it to the process's RSS. */
     private static final int BUFFER = 4 << 20;
+    private static final String SHA256 = "sha256";
 
     private FileFingerprints() {
     }
@@ -34,7 +36,7 @@ public final class FileFingerprints {
      * {@code cacheRoot/fingerprints} (null: computed every time).
      */
     public static String of(List<Path> files, Path cacheRoot) {
-        return remembered("sha256", files, cacheRoot, () -> hash(files));
+        return remembered(SHA256, files, cacheRoot, () -> hash(files));
     }
 
     /**
@@ -44,18 +46,9 @@ public final class FileFingerprints {
      */
     public static String remembered(String kind, List<Path> files, Path cacheRoot, java.util.function.Supplier<String> compute) {
         String identity = kind + "\t" + identity(files);
-        Path memo = cacheRoot == null ? null : cacheRoot.resolve("fingerprints").resolve(hex(sha256().digest(
-                identity.getBytes(StandardCharsets.UTF_8))) + ".txt");
-        if (memo != null) {
-            try {
-                List<String> lines = Files.readAllLines(memo, StandardCharsets.UTF_8);
-                if (lines.size() == 2 && lines.get(0).equals(identity.replace('\n', ' ')) && lines.get(1).matches("[0-9a-f]{32}")) {
-                    return lines.get(1);
-                }
-            } catch (IOException | RuntimeException e) {
-                // absent or unreadable: hash again and rewrite it
-            }
-        }
+        Path memo = memo(identity, cacheRoot);
+        Optional<String> known = read(memo, identity);
+        if (known.isPresent()) return known.get();
         String hash = compute.get();
         if (memo != null) {
             try {
@@ -67,6 +60,33 @@ public final class FileFingerprints {
             }
         }
         return hash;
+    }
+
+    /**
+     * The hash {@link #of} would return if it is remembered under {@code cacheRoot} for the files as they
+     * are now; empty when it would have to read them (or {@code cacheRoot} is null).
+     */
+    public static Optional<String> known(List<Path> files, Path cacheRoot) {
+        String identity = SHA256 + "\t" + identity(files);
+        return read(memo(identity, cacheRoot), identity);
+    }
+
+    private static Path memo(String identity, Path cacheRoot) {
+        return cacheRoot == null ? null : cacheRoot.resolve("fingerprints").resolve(hex(sha256().digest(
+                identity.getBytes(StandardCharsets.UTF_8))) + ".txt");
+    }
+
+    private static Optional<String> read(Path memo, String identity) {
+        if (memo == null) return Optional.empty();
+        try {
+            List<String> lines = Files.readAllLines(memo, StandardCharsets.UTF_8);
+            if (lines.size() == 2 && lines.get(0).equals(identity.replace('\n', ' ')) && lines.get(1).matches("[0-9a-f]{32}")) {
+                return Optional.of(lines.get(1));
+            }
+        } catch (IOException | RuntimeException e) {
+            // absent or unreadable: hash again and rewrite it
+        }
+        return Optional.empty();
     }
 
     /** Each file's real path, size, modification time (ns) and file key, one per line joined by tabs. */

@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 
 /**
  * Wall time per named stage, in the order the stages ran (for edit summaries and logs).
- * Thread-safe (stages may be timed from several threads).
+ * Thread-safe (stages may be timed from several threads; the map is guarded by this object).
  */
 public final class StageTimes {
     private final Map<String, Long> nanos = new LinkedHashMap<>();
@@ -16,7 +16,10 @@ public final class StageTimes {
         try {
             return work.get();
         } finally {
-            nanos.merge(stage, System.nanoTime() - t0, Long::sum);
+            long dt = System.nanoTime() - t0;
+            synchronized (this) {
+                nanos.merge(stage, dt, Long::sum);
+            }
         }
     }
 
@@ -28,13 +31,19 @@ public final class StageTimes {
     }
 
     /** Milliseconds per stage. */
-    public Map<String, Double> millis() {
+    public synchronized Map<String, Double> millis() {
         Map<String, Double> out = new LinkedHashMap<>();
         nanos.forEach((k, v) -> out.put(k, v / 1e6));
         return out;
     }
 
     public void addAll(StageTimes other) {
-        other.nanos.forEach((k, v) -> nanos.merge(k, v, Long::sum));
+        Map<String, Long> theirs;
+        synchronized (other) {
+            theirs = new LinkedHashMap<>(other.nanos);
+        }
+        synchronized (this) {
+            theirs.forEach((k, v) -> nanos.merge(k, v, Long::sum));
+        }
     }
 }

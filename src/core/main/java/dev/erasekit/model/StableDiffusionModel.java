@@ -288,11 +288,17 @@ public final class StableDiffusionModel {
     public static String fingerprintOf(List<LayerWeights> weights) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            // one small buffer for every layer (a layer-sized copy each was 77 MB of garbage at SD v1.4 size)
+            ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
             for (LayerWeights w : weights) {
                 sha.update((w.name() + "|" + w.dtype() + "|" + w.out() + "x" + w.width() + "\n").getBytes(StandardCharsets.UTF_8));
-                ByteBuffer b = ByteBuffer.allocate(w.w().data().length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(w.w().data()); // bulk: the same little-endian bytes as putFloat one by one
-                sha.update(b.array());
+                float[] v = w.w().data();
+                for (int i = 0; i < v.length; i += b.capacity() / 4) {
+                    int n = Math.min(b.capacity() / 4, v.length - i);
+                    b.clear();
+                    b.asFloatBuffer().put(v, i, n); // bulk: the same little-endian bytes as putFloat one by one
+                    sha.update(b.array(), 0, n * 4);
+                }
             }
             return HexFormat.of().formatHex(sha.digest(), 0, 16);
         } catch (NoSuchAlgorithmException e) {

@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -46,8 +49,12 @@ public final class TextEmbedder implements AutoCloseable {
 
     private final List<Encoder> stack;
     private final ClipTokenizer tokenizer;
-    private final Path cacheDir;
-    private final String encoderFingerprint;
+    private final Path cacheRoot;
+    private final List<List<Path>> encoderFiles;
+    /** Done at construction when the cache remembers it; else hashed on a daemon thread (cache) or on first use (none). */
+    private final CompletableFuture<String> encoderFingerprint = new CompletableFuture<>();
+    /** Whether the first miss should open the sessions while the hash still runs (a first use: nothing cached yet). */
+    private final boolean overlapHash;
     private final int width;
     private final int pooledWidth;
     private final Warnings warnings;
@@ -85,11 +92,36 @@ public final class TextEmbedder implements AutoCloseable {
         this.width = stack.stream().mapToInt(Encoder::width).sum();
         this.pooledWidth = stack.stream().mapToInt(Encoder::pooledWidth).sum();
         this.warnings = warnings;
-        List<String> prints = stack.stream().map(e -> fingerprint(e.file(), cacheRoot)).toList();
-        // one encoder: its own fingerprint (caches written before SDXL stay valid); several: a digest of theirs
-        this.encoderFingerprint = prints.size() == 1 ? prints.getFirst()
+        this.cacheRoot = cacheRoot;
+        this.encoderFiles = stack.stream().map(e -> encoderFiles(e.file())).toList();
+        List<Optional<String>> known = encoderFiles.stream().map(f -> FileFingerprints.known(f, cacheRoot)).toList();
+        if (known.stream().allMatch(Optional::isPresent)) {
+            encoderFingerprint.complete(combine(known.stream().map(Optional::get).toList()));
+        }
+        // Hashing a 0.5 GB encoder the first time takes 0.4-0.9 s, its session as long again: with a cache,
+        // hash on a daemon thread while the first miss opens the session (there is nothing cached for an
+        // encoder whose hash the cache does not remember, so that first call will need the session).
+        this.overlapHash = cacheRoot != null && !encoderFingerprint.isDone();
+        if (overlapHash) {
+            Thread.ofPlatform().daemon().name("erasekit-hash-text-encoder").start(() -> {
+                try {
+                    encoderFingerprint.complete(hashNow());
+                } catch (Throwable t) {
+                    encoderFingerprint.completeExceptionally(t);
+                }
+            });
+        }
+    }
+
+    /** Every encoder's files hashed (remembered in the cache), combined. */
+    private String hashNow() {
+        return combine(encoderFiles.stream().map(f -> FileFingerprints.of(f, cacheRoot)).toList());
+    }
+
+    /** One encoder: its own fingerprint (caches written before SDXL stay valid); several: a digest of theirs. */
+    private static String combine(List<String> prints) {
+        return prints.size() == 1 ? prints.getFirst()
                 : HexFormat.of().formatHex(sha256().digest(String.join("+", prints).getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 16);
-        this.cacheDir = cacheRoot == null ? null : cacheRoot.resolve("embeddings").resolve(encoderFingerprint);
     }
 
     /** The default cache folder ({@link CacheRoot#defaultRoot()}). */
@@ -111,9 +143,15 @@ public final class TextEmbedder implements AutoCloseable {
         return tokenizer;
     }
 
-    /** SHA-256 (first 16 bytes, hex) of the encoder file and its external data, if any. */
+    /** SHA-256 (first 16 bytes, hex) of the encoder file and its external data, if any (hashed on first need). */
     public String encoderFingerprint() {
-        return encoderFingerprint;
+        if (!encoderFingerprint.isDone() && !overlapHash) encoderFingerprint.complete(hashNow());
+        try {
+            return encoderFingerprint.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
     }
 
     /** How many prompts were run through the encoder (cache misses) so far. */
@@ -152,11 +190,14 @@ public final class TextEmbedder implements AutoCloseable {
         java.util.Map<String, List<Integer>> byKey = new java.util.LinkedHashMap<>();
         for (int i = 0; i < tokens.size(); i++) byKey.computeIfAbsent(key(ids.get(i)), k -> new ArrayList<>()).add(i);
         java.util.Map<String, List<Integer>> misses = new java.util.LinkedHashMap<>();
+        if (overlapHash && !encoderFingerprint.isDone()) encoders(); // the session opens while the hash finishes
+        String fingerprint = cacheRoot == null ? null : encoderFingerprint();
+        Path cacheDir = cacheRoot == null ? null : cacheRoot.resolve("embeddings").resolve(fingerprint);
         for (var e : byKey.entrySet()) {
             String key = e.getKey();
             Path cached = cacheDir == null ? null : cacheDir.resolve(key + ".safetensors");
             if (cached != null) {
-                switch (CacheFile.readFloats(cached, encoderFingerprint + "/" + key, shape)) {
+                switch (CacheFile.readFloats(cached, fingerprint + "/" + key, shape)) {
                     case CacheFile.Lookup.Hit<float[]> hit -> {
                         for (int i : e.getValue()) out[i] = unpack(tokens.get(i), hit.values());
                         continue;
@@ -179,7 +220,7 @@ public final class TextEmbedder implements AutoCloseable {
             }
             for (int k = 0; k < keys.size(); k++) {
                 encoded.incrementAndGet();
-                if (cacheDir != null) store(cacheDir.resolve(keys.get(k) + ".safetensors"), encoderFingerprint + "/" + keys.get(k), shape, packed.get(k));
+                if (cacheDir != null) store(cacheDir.resolve(keys.get(k) + ".safetensors"), fingerprint + "/" + keys.get(k), shape, packed.get(k));
                 for (int i : misses.get(keys.get(k))) out[i] = unpack(tokens.get(i), packed.get(k));
             }
         }
@@ -286,11 +327,10 @@ public final class TextEmbedder implements AutoCloseable {
         return HexFormat.of().formatHex(sha256().digest(b.array()), 0, 16);
     }
 
-    /** SHA-256 of the encoder's files (graph and external data; not its JSON), remembered in the cache by file identity. */
-    static String fingerprint(Path encoderFile, Path cacheRoot) {
+    /** The encoder's files the fingerprint covers (graph and external data; not its JSON), in order. */
+    private static List<Path> encoderFiles(Path encoderFile) {
         try (var files = Files.list(encoderFile.getParent())) {
-            return FileFingerprints.of(files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".json"))
-                    .sorted().toList(), cacheRoot);
+            return files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".json")).sorted().toList();
         } catch (IOException e) {
             throw new CorruptFileException("cannot read the text encoder " + encoderFile + ": " + e.getMessage(), e);
         }
