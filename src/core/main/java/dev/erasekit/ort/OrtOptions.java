@@ -6,10 +6,14 @@ import dev.erasekit.error.NativeFailureException;
 
 /**
  * Default session options: extended graph optimisations (fusions, constant folding), one intra-op thread
- * per core, memory pattern and CPU arena on. Not ALL_OPT: its extra step, the NCHWc layout transform,
+ * per core, CPU arena on, memory pattern off. Not ALL_OPT: its extra step, the NCHWc layout transform,
  * took 12–18 s of session creation for the full-size SD v1.4 UNet (23.5 s instead of 5.4 s) and no
  * measurable speed in return (CFG step 3.0–3.4 s at 256² either way, 20.5 s vs 22 s at 512², 2-core
- * AVX2 EPYC); without the arena a 512² step took twice as long. Stateless; thread-safe.
+ * AVX2 EPYC); without the arena a 512² step took twice as long. The memory pattern (one planned block per
+ * input shape, on top of the arena) raised that UNet's peak from 6.9 to 10.3 GB at 512² and from 3.83 to
+ * 4.06 GB at 256², and its second call waited for the plan (22 s instead of 16.5 s at 512²); the calls after
+ * took the same time either way (16.2–17.0 s against 16.5–16.9 s at 512², 3.0–3.6 s at 256²).
+ * Stateless; thread-safe.
  */
 public final class OrtOptions {
     private OrtOptions() {
@@ -56,7 +60,7 @@ public final class OrtOptions {
         try {
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
             o.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
-            o.setMemoryPatternOptimization(true);
+            o.setMemoryPatternOptimization(false);
             o.setCPUArenaAllocator(true);
             return o;
         } catch (OrtException e) {
