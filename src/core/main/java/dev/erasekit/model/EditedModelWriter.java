@@ -11,8 +11,8 @@ import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -75,19 +75,20 @@ public final class EditedModelWriter {
     }
 
     private static void writeUnet(StableDiffusionModel base, WeightOverrides edit, Path file) throws IOException {
-        Map<String, InitializerPatch> byInitializer = new HashMap<>();
-        for (InitializerPatch p : base.patches(edit)) byInitializer.put(p.initializer(), p);
+        // each layer transposed to the ONNX layout and encoded independently (77 MB at SD v1.4 size): in parallel
+        Map<String, ByteString> raw = base.patches(edit).parallelStream()
+                .collect(Collectors.toMap(InitializerPatch::initializer, p -> ByteString.copyFrom(p.bytes())));
         OnnxMl.ModelProto.Builder model = base.unet().proto().toBuilder();
         OnnxMl.GraphProto.Builder graph = model.getGraphBuilder();
         for (int i = 0; i < graph.getInitializerCount(); i++) {
             OnnxMl.TensorProto t = graph.getInitializer(i);
-            InitializerPatch w = byInitializer.get(t.getName());
+            ByteString w = raw.get(t.getName());
             if (w == null) continue;
             graph.setInitializer(i, t.toBuilder().clearRawData().clearFloatData().clearInt32Data().clearExternalData()
                     .setDataLocation(OnnxMl.TensorProto.DataLocation.DEFAULT)
-                    .setRawData(ByteString.copyFrom(w.bytes())));
+                    .setRawData(w));
         }
-        try (OutputStream os = Files.newOutputStream(file)) {
+        try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             model.build().writeTo(os);
         }
     }
