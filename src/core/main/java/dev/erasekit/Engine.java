@@ -214,10 +214,6 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * SDXL's pooled path (docs/methods.md §9): M_p when the request edits it, else null; either way its residual,
-     * ‖W₁ᵗ(M_p·e − t)‖/‖W₁ᵗ(e − t)‖ (1: the concept arrives through text_embeds unchanged), into the metrics.
-     */
-    /**
      * Starts Σ WᵀW (every method's metrics need it; cached per base after the first) on a daemon thread, so a
      * first erase computes it while the text encoder's session opens instead of after it; the erase joins it
      * when it needs it (a failure here is left for that call to meet again).
@@ -227,6 +223,10 @@ public final class Engine implements AutoCloseable {
                 r -> Thread.ofPlatform().daemon().name("erasekit-gram").start(r));
     }
 
+    /**
+     * SDXL's pooled path (docs/methods.md §9): M_p when the request edits it, else null; either way its residual,
+     * ‖W₁ᵗ(M_p·e − t)‖/‖W₁ᵗ(e − t)‖ (1: the concept arrives through text_embeds unchanged), into the metrics.
+     */
     private double[] pooledPath(EraseRequest r, Erasure.Inputs in, Erasure.Result res) {
         List<float[]> erase = in.concepts().stream().map(PromptEmbedding::pooled).toList(),
                 targets = in.targets().stream().map(PromptEmbedding::pooled).toList();
