@@ -219,6 +219,7 @@ public final class Engine implements AutoCloseable {
      * when it needs it (a failure here is left for that call to meet again).
      */
     private void prefetchGram(StageTimes times) {
+        if (base.isDone() && !base.isCompletedExceptionally() && base.join().gram().inMemory()) return; // every erase after the first
         base.thenAcceptAsync(w -> backends.with(b -> w.gram().get(b, times)),
                 r -> Thread.ofPlatform().daemon().name("erasekit-gram").start(r));
     }

@@ -29,6 +29,11 @@ public final class GramCache {
         this.warnings = warnings;
     }
 
+    /** Whether G is in memory already ({@link #get} returns at once). */
+    public boolean inMemory() {
+        return gram != null;
+    }
+
     /** G (d×d, float64; shared: read-only), computed on {@code backend} on the first call. */
     public double[] get(LinalgBackend backend, StageTimes times) {
         double[] g = gram;
